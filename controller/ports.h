@@ -10,7 +10,11 @@
  * 0 when the request was sent, or a negative errno value when it could not be
  * sent at all; then no reply will come for it. Strings and arrays passed to
  * a port function are valid only during the call: the port copies what it
- * keeps. */
+ * keeps.
+ *
+ * A port function must not call an lb_on_* function before it returns, even
+ * for an error it finds at once: it delivers the reply later, from the event
+ * loop. The controller asserts this. */
 #ifndef LB_PORTS_H
 #define LB_PORTS_H
 

@@ -172,6 +172,11 @@ typedef struct world_config {
     const world_fault *faults;
     size_t tenant_event_count;
     const world_tenant_event *tenant_events;
+    /* How long a tenant's route may point at an instance that does not run
+     * the needed component before route_to_running is reported; covers the
+     * time the LB needs to notice and re-route. 0 uses
+     * nginx.request_timeout_us + nginx.drop_window_us + 10 s. */
+    sim_time_t invariant_grace_us;
 } world_config;
 
 /* CPU and requests of one instance over one sample interval. */

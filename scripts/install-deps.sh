@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libgsl-dev libcsv-dev
-          libcmocka-dev libyaml-dev gnuplot-nox)
+          libcmocka-dev libyaml-dev zlib1g-dev gnuplot-nox)
 if [[ "${1:-}" == "--real" ]]; then
     packages+=(libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev nginx
                curl)

@@ -44,7 +44,9 @@ int sim_engine_cancel(sim_engine *engine, sim_event_id id);
 
 /* Runs every event due at or before limit_us, in order, then sets the clock
  * to limit_us (unless a handler called sim_engine_stop). An event at exactly
- * limit_us runs. Returns the number of events run. */
+ * limit_us runs. Returns the number of events run. A limit earlier than now
+ * runs nothing and leaves the clock alone. Neither run function may be
+ * called from a handler (the engine aborts). */
 uint64_t sim_engine_run_until(sim_engine *engine, sim_time_t limit_us);
 
 /* Runs events until the queue is empty or a handler calls sim_engine_stop.
@@ -53,7 +55,7 @@ uint64_t sim_engine_run_until(sim_engine *engine, sim_time_t limit_us);
 uint64_t sim_engine_run(sim_engine *engine);
 
 /* Makes the running sim_engine_run or sim_engine_run_until return after the
- * current handler. */
+ * current handler. Called outside a run it has no effect. */
 void sim_engine_stop(sim_engine *engine);
 
 /* Number of events scheduled and neither run nor cancelled. */

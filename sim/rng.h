@@ -18,7 +18,10 @@ uint64_t sim_rng_derive_seed(uint64_t root_seed, const char *domain,
                              uint64_t index);
 
 /* Allocates the generator of stream (domain, index). Returns NULL when memory
- * runs out. Release it with gsl_rng_free. */
+ * runs out. Release it with gsl_rng_free. The generator is gsl_rng_taus2
+ * (period 2^88, 24 bytes of state, about 64 bytes per stream with GSL's
+ * allocations), so a million streams fit in memory; rng.c documents how its
+ * state is seeded. */
 gsl_rng *sim_rng_stream(uint64_t root_seed, const char *domain,
                         uint64_t index);
 

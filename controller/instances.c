@@ -1,0 +1,616 @@
+/* Instance slots and their lifecycle: creation, boot, start, removal.
+ *
+ * A worker instance goes provisioning -> booting -> starting -> active when
+ * the LB creates it, and restarting -> booting -> starting -> active after a
+ * restart. Only active and degraded instances get requests. A running
+ * instance that the controller did not plan for (a create whose reply was
+ * lost) is adopted while that create is pending, and removed otherwise. */
+#include "state.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+uint32_t lb_instance_find(const lb_controller *c, const char *id)
+{
+    if (id == NULL || id[0] == '\0') {
+        return LB_NONE;
+    }
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        const lb_instance *instance = &c->instances[i];
+        if (instance->state != LB_INSTANCE_FREE &&
+            strcmp(instance->id, id) == 0) {
+            return (uint32_t)i;
+        }
+    }
+    return LB_NONE;
+}
+
+static void lb_instance_init_slot(lb_instance *instance)
+{
+    memset(instance, 0, sizeof *instance);
+    instance->ready_deadline_us = LB_TIME_NEVER;
+    for (size_t k = 0; k < LB_COMPONENTS_MAX; k++) {
+        instance->health[k].stable_at_us = LB_TIME_NEVER;
+    }
+}
+
+uint32_t lb_instance_alloc(lb_controller *c)
+{
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        if (c->instances[i].state == LB_INSTANCE_FREE) {
+            lb_instance_init_slot(&c->instances[i]);
+            return (uint32_t)i;
+        }
+    }
+
+    size_t cap = c->instance_cap ? c->instance_cap * 2 : 8;
+    lb_instance *grown = realloc(c->instances, cap * sizeof *grown);
+    if (grown == NULL) {
+        return LB_NONE;
+    }
+    for (size_t i = c->instance_cap; i < cap; i++) {
+        lb_instance_init_slot(&grown[i]);
+    }
+    c->instances = grown;
+    uint32_t slot = (uint32_t)c->instance_cap;
+    c->instance_cap = cap;
+    return slot;
+}
+
+void lb_instance_free(lb_controller *c, uint32_t slot)
+{
+    assert(slot < c->instance_cap);
+
+    lb_request_cancel_instance(c, slot);
+    for (size_t t = 0; t < c->tenant_cap; t++) {
+        lb_tenant *tenant = &c->tenants[t];
+        assert(!tenant->used || tenant->moving_to != slot);
+        if (tenant->used && tenant->home == slot) {
+            tenant->home = LB_NONE;
+        }
+    }
+    if (c->default_instance == slot) {
+        c->default_instance = LB_NONE;
+    }
+    lb_instance_init_slot(&c->instances[slot]);
+}
+
+bool lb_instance_serves(const lb_controller *c, uint32_t slot,
+                        uint32_t component)
+{
+    const lb_instance *instance = &c->instances[slot];
+
+    if (instance->state != LB_INSTANCE_ACTIVE &&
+        instance->state != LB_INSTANCE_DEGRADED) {
+        return false;
+    }
+    return (instance->components & (1u << component)) != 0 &&
+           !instance->health[component].avoided;
+}
+
+size_t lb_instance_count(const lb_controller *c)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        lb_instance_state state = c->instances[i].state;
+        if (state != LB_INSTANCE_FREE && state != LB_INSTANCE_REMOVING) {
+            count++;
+        }
+    }
+    return count;
+}
+
+bool lb_scale_out_in_flight(const lb_controller *c)
+{
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        const lb_instance *instance = &c->instances[i];
+        bool early = instance->state == LB_INSTANCE_PROVISIONING ||
+                     instance->state == LB_INSTANCE_BOOTING ||
+                     instance->state == LB_INSTANCE_STARTING;
+        if (early && instance->created_by_lb) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void lb_instance_remove(lb_controller *c, uint32_t slot, const char *reason)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    lb_request_cancel_instance(c, slot);
+    lb_move_abandon(c, slot, 0);
+    lb_log(c, LB_LOG_INFO, "decision",
+           "action=remove instance=%s state=%s reason=%s",
+           lb_instance_name(c, slot), lb_instance_state_name(instance->state),
+           reason);
+    instance->state = LB_INSTANCE_REMOVING;
+    instance->ready_deadline_us = LB_TIME_NEVER;
+    instance->stop_wait_routes = false;
+    lb_request_send(c, LB_REQUEST_REMOVE, slot, false);
+}
+
+/* Returns whether id can name an instance, and logs a reply that names an
+ * invalid one. */
+static bool lb_instance_id_valid(lb_controller *c, const char *reply,
+                                 const char *id)
+{
+    if (id != NULL && id[0] != '\0' && strlen(id) <= LB_ID_LEN_MAX) {
+        return true;
+    }
+    lb_log(c, LB_LOG_WARN, "reply_invalid",
+           "reply=%s reason=instance_id_empty_or_longer_than_%d_bytes", reply,
+           LB_ID_LEN_MAX);
+    return false;
+}
+
+/* Removes an instance that runs but that the controller did not plan for. */
+static void lb_instance_remove_unknown(lb_controller *c, const char *id,
+                                       const char *reason)
+{
+    uint32_t slot = lb_instance_alloc(c);
+    assert(slot != LB_NONE && "instance table allocation failed");
+
+    snprintf(c->instances[slot].id, sizeof c->instances[slot].id, "%s", id);
+    snprintf(c->instances[slot].address, sizeof c->instances[slot].address,
+             "%s", id);
+    lb_instance_remove(c, slot, reason);
+}
+
+void lb_instance_fail(lb_controller *c, uint32_t slot, const char *reason)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    lb_request_cancel_instance(c, slot);
+    lb_move_abandon(c, slot, 0);
+    instance->state = LB_INSTANCE_FAILED;
+    instance->ready_deadline_us = LB_TIME_NEVER;
+    /* TODO: move the tenants of a failed instance for good (start their
+     * components elsewhere) instead of leaving them on fallback routes. */
+    lb_log(c, LB_LOG_ERROR, "decision",
+           "action=give_up instance=%s reason=%s", lb_instance_name(c, slot),
+           reason);
+    lb_routes_change(c);
+}
+
+/* Makes the DFM of a freshly booted instance start its components. */
+static void lb_instance_start_components(lb_controller *c, uint32_t slot)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    instance->state = LB_INSTANCE_STARTING;
+    instance->ready_deadline_us = LB_TIME_NEVER;
+    instance->ready_seen = false;
+    lb_log(c, LB_LOG_INFO, "decision",
+           "action=start_components instance=%s reason=dfm_ready",
+           lb_instance_name(c, slot));
+    lb_move_send_start(c, slot, true);
+}
+
+static void lb_instance_boot(lb_controller *c, uint32_t slot)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    instance->state = LB_INSTANCE_BOOTING;
+    instance->ready_deadline_us = c->now_us + c->policy.ready_timeout_us;
+}
+
+void lb_instance_start_given_up(lb_controller *c, uint32_t slot,
+                                lb_request_id id)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    if (instance->state != LB_INSTANCE_STARTING) {
+        lb_move_abandon(c, slot, id);
+        return;
+    }
+    if (instance->created_by_lb) {
+        lb_instance_remove(c, slot, "components_start_failed");
+    } else {
+        lb_instance_fail(c, slot, "components_start_failed");
+    }
+}
+
+void lb_instances_check_deadlines(lb_controller *c)
+{
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        lb_instance *instance = &c->instances[i];
+        if (instance->state != LB_INSTANCE_BOOTING ||
+            instance->ready_deadline_us > c->now_us) {
+            continue;
+        }
+        lb_log(c, LB_LOG_WARN, "ready_timeout",
+               "instance=%s waited_us=%lld", instance->id,
+               (long long)c->policy.ready_timeout_us);
+        if (instance->created_by_lb) {
+            lb_instance_remove(c, (uint32_t)i, "ready_timeout");
+        } else {
+            lb_instance_fail(c, (uint32_t)i, "ready_timeout");
+        }
+    }
+}
+
+lb_time_t lb_instances_next_deadline(const lb_controller *c)
+{
+    lb_time_t next_us = LB_TIME_NEVER;
+
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        const lb_instance *instance = &c->instances[i];
+        if (instance->state == LB_INSTANCE_BOOTING &&
+            instance->ready_deadline_us < next_us) {
+            next_us = instance->ready_deadline_us;
+        }
+    }
+    return next_us;
+}
+
+/* Replies from the provider. */
+
+void lb_on_instance_created(lb_controller *controller, lb_request_id id,
+                            const char *instance, const char *address)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    if (!lb_instance_id_valid(c, "instance_created", instance)) {
+        lb_input_end(c);
+        return;
+    }
+    const lb_request *request = lb_request_take(c, LB_REQUEST_CREATE, id,
+                                                "instance_created");
+    if (request == NULL) {
+        /* A create given up earlier succeeded after all, or an adopted
+         * instance's create made a second one: neither is wanted. */
+        if (lb_instance_find(c, instance) == LB_NONE) {
+            if (c->orphans_possible > 0) {
+                c->orphans_possible--;
+            }
+            lb_instance_remove_unknown(c, instance, "created_unplanned");
+        }
+        lb_input_end(c);
+        return;
+    }
+
+    lb_instance *created = &c->instances[request->instance];
+    snprintf(created->id, sizeof created->id, "%s", instance);
+    snprintf(created->address, sizeof created->address, "%s",
+             address ? address : instance);
+    lb_log(c, LB_LOG_INFO, "instance_created", "instance=%s address=%s",
+           created->id, created->address);
+    lb_instance_boot(c, request->instance);
+    lb_input_end(c);
+}
+
+void lb_on_instance_create_failed(lb_controller *controller, lb_request_id id,
+                                  const char *reason)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    const lb_request *request = lb_request_take(c, LB_REQUEST_CREATE, id,
+                                          "instance_create_failed");
+    if (request != NULL) {
+        uint32_t slot = request->instance;
+        lb_log(c, LB_LOG_WARN, "decision",
+               "action=abandon_scale_out reason=create_failed detail=\"%s\"",
+               reason ? reason : "");
+        lb_move_abandon(c, slot, 0);
+        lb_instance_free(c, slot);
+    }
+    lb_input_end(c);
+}
+
+void lb_on_instance_removed(lb_controller *controller, lb_request_id id,
+                            const char *instance)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    const lb_request *request = lb_request_take(c, LB_REQUEST_REMOVE, id,
+                                          "instance_removed");
+    if (request != NULL) {
+        lb_log(c, LB_LOG_INFO, "instance_removed", "instance=%s",
+               instance ? instance : lb_instance_name(c, request->instance));
+        lb_instance_free(c, request->instance);
+    }
+    lb_input_end(c);
+}
+
+/* A failed reply to a request worth repeating goes through the retries. */
+static void lb_request_failed_reply(lb_controller *c, lb_request_kind kind,
+                                    lb_request_id id, const char *reply,
+                                    const char *reason)
+{
+    lb_input_begin(c);
+    lb_request *request = lb_request_find(c, kind, id, reply);
+    if (request != NULL) {
+        lb_log(c, LB_LOG_WARN, reply, "id=%llu reason=\"%s\"",
+               (unsigned long long)id, reason ? reason : "");
+        lb_request_retry_or_fail(c, request, reply);
+    }
+    lb_input_end(c);
+}
+
+void lb_on_instance_remove_failed(lb_controller *controller, lb_request_id id,
+                                  const char *reason)
+{
+    lb_request_failed_reply(controller, LB_REQUEST_REMOVE, id,
+                            "instance_remove_failed", reason);
+}
+
+void lb_on_instance_restarted(lb_controller *controller, lb_request_id id,
+                              const char *instance)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    const lb_request *request = lb_request_take(c, LB_REQUEST_RESTART, id,
+                                          "instance_restarted");
+    if (request != NULL) {
+        uint32_t slot = request->instance;
+        lb_log(c, LB_LOG_INFO, "instance_restarted", "instance=%s",
+               instance ? instance : lb_instance_name(c, slot));
+        if (c->instances[slot].ready_seen) {
+            lb_instance_start_components(c, slot);
+        } else {
+            lb_instance_boot(c, slot);
+        }
+    }
+    lb_input_end(c);
+}
+
+void lb_on_instance_restart_failed(lb_controller *controller, lb_request_id id,
+                                   const char *reason)
+{
+    lb_request_failed_reply(controller, LB_REQUEST_RESTART, id,
+                            "instance_restart_failed", reason);
+}
+
+static bool lb_listed(size_t count, const lb_instance_info *list,
+                      const char *id)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (list[i].id != NULL && strcmp(list[i].id, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool lb_foreign(const lb_controller *c, const char *id)
+{
+    for (size_t i = 0; i < c->foreign_count; i++) {
+        if (strcmp(c->foreign_ids[i], id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Stores the instances of the listing at start that the controller does not
+ * manage. */
+static void lb_foreign_store(lb_controller *c, size_t count,
+                             const lb_instance_info *instances)
+{
+    c->foreign_ids = calloc(count ? count : 1, sizeof *c->foreign_ids);
+    assert(c->foreign_ids != NULL && "foreign instance allocation failed");
+
+    for (size_t i = 0; i < count; i++) {
+        const char *id = instances[i].id;
+        if (id == NULL || strlen(id) > LB_ID_LEN_MAX ||
+            lb_instance_find(c, id) != LB_NONE) {
+            continue;
+        }
+        snprintf(c->foreign_ids[c->foreign_count],
+                 sizeof c->foreign_ids[0], "%s", id);
+        c->foreign_count++;
+        lb_log(c, LB_LOG_INFO, "instance_foreign", "instance=%s", id);
+    }
+    c->foreign_known = true;
+}
+
+/* Removes listed instances that are neither known nor in the listing at
+ * start, at most one per create or removal given up: those are the
+ * controller's own. */
+static void lb_reconcile(lb_controller *c, size_t count,
+                         const lb_instance_info *instances)
+{
+    for (size_t i = 0; i < count; i++) {
+        const char *listed = instances[i].id;
+        if (listed == NULL || strlen(listed) > LB_ID_LEN_MAX ||
+            lb_instance_find(c, listed) != LB_NONE ||
+            lb_foreign(c, listed)) {
+            continue;
+        }
+        if (c->foreign_known && c->orphans_possible > 0) {
+            c->orphans_possible--;
+            lb_instance_remove_unknown(c, listed, "unknown_after_give_up");
+        } else {
+            lb_log(c, LB_LOG_WARN, "instance_unknown",
+                   "instance=%s reason=%s", listed,
+                   c->foreign_known ? "no_create_unanswered"
+                                    : "start_listing_missing");
+        }
+    }
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        const lb_instance *known = &c->instances[i];
+        if (known->id[0] != '\0' && known->state != LB_INSTANCE_FREE &&
+            !lb_listed(count, instances, known->id)) {
+            lb_log(c, LB_LOG_WARN, "instance_missing", "instance=%s state=%s",
+                   known->id, lb_instance_state_name(known->state));
+        }
+    }
+}
+
+void lb_on_instance_list(lb_controller *controller, lb_request_id id,
+                         size_t instance_count,
+                         const lb_instance_info *instances)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    if (lb_request_take(c, LB_REQUEST_LIST, id, "instance_list") != NULL) {
+        if (id == c->foreign_list_id && !c->foreign_known) {
+            lb_foreign_store(c, instance_count, instances);
+        } else {
+            lb_reconcile(c, instance_count, instances);
+        }
+    }
+    lb_input_end(c);
+}
+
+/* DFM notifications. */
+
+static void lb_dfm_ready_unknown(lb_controller *c, const char *id)
+{
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        lb_instance *instance = &c->instances[i];
+        if (instance->state != LB_INSTANCE_PROVISIONING) {
+            continue;
+        }
+        /* The create's reply was lost or is late: adopt this instance. */
+        snprintf(instance->id, sizeof instance->id, "%s", id);
+        snprintf(instance->address, sizeof instance->address, "%s", id);
+        for (size_t r = 0; r < c->request_cap; r++) {
+            lb_request *request = &c->requests[r];
+            if (request->used && request->kind == LB_REQUEST_CREATE &&
+                request->instance == i) {
+                request->used = false;
+                lb_done_remember(c, request->id);
+            }
+        }
+        lb_log(c, LB_LOG_INFO, "decision",
+               "action=adopt instance=%s reason=dfm_ready_while_creating",
+               id);
+        lb_instance_start_components(c, (uint32_t)i);
+        return;
+    }
+
+    if (lb_foreign(c, id)) {
+        lb_log(c, LB_LOG_WARN, "dfm_ready_ignored",
+               "instance=%s reason=foreign_instance", id);
+        return;
+    }
+    if (c->orphans_possible > 0) {
+        c->orphans_possible--;
+    }
+    lb_instance_remove_unknown(c, id, "unknown_instance_ready");
+}
+
+void lb_on_dfm_ready(lb_controller *controller, const char *instance)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    if (!lb_instance_id_valid(c, "dfm_ready", instance)) {
+        lb_input_end(c);
+        return;
+    }
+    uint32_t slot = lb_instance_find(c, instance);
+    if (slot == LB_NONE) {
+        lb_dfm_ready_unknown(c, instance);
+        lb_input_end(c);
+        return;
+    }
+
+    lb_instance *known = &c->instances[slot];
+    switch (known->state) {
+    case LB_INSTANCE_BOOTING:
+        lb_instance_start_components(c, slot);
+        break;
+    case LB_INSTANCE_RESTARTING:
+        known->ready_seen = true;
+        break;
+    case LB_INSTANCE_ACTIVE:
+    case LB_INSTANCE_DEGRADED:
+        /* The DFM came back by itself: make sure its components run with
+         * their tenants; starting running components is harmless. */
+        lb_log(c, LB_LOG_WARN, "dfm_ready_unexpected", "instance=%s state=%s",
+               instance, lb_instance_state_name(known->state));
+        if (!lb_request_pending_kind(c, LB_REQUEST_START, slot)) {
+            lb_request_send(c, LB_REQUEST_START, slot, true);
+        }
+        break;
+    default:
+        lb_log(c, LB_LOG_INFO, "dfm_ready_ignored", "instance=%s state=%s",
+               instance, lb_instance_state_name(known->state));
+        break;
+    }
+    lb_input_end(c);
+}
+
+static void lb_instance_activate(lb_controller *c, uint32_t slot)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    instance->state = LB_INSTANCE_ACTIVE;
+    instance->warmup_until_us = c->now_us + c->policy.warmup_us;
+    for (size_t k = 0; k < LB_COMPONENTS_MAX; k++) {
+        instance->health[k].down = false;
+        instance->health[k].avoided = false;
+        instance->health[k].stable_at_us = LB_TIME_NEVER;
+    }
+    if (instance->created_by_lb) {
+        c->scale_in_quiet_until_us = c->now_us + c->policy.scale_in_cooldown_us;
+    }
+    lb_log(c, LB_LOG_INFO, "decision",
+           "action=activate instance=%s warmup_us=%lld reason=components_started",
+           instance->id, (long long)c->policy.warmup_us);
+    lb_routes_change(c);
+    lb_tenants_place_waiting(c);
+}
+
+void lb_on_components_started(lb_controller *controller, lb_request_id id,
+                              const char *instance)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    const lb_request *request = lb_request_take(c, LB_REQUEST_START, id,
+                                          "components_started");
+    if (request == NULL) {
+        lb_input_end(c);
+        return;
+    }
+
+    uint32_t slot = request->instance;
+    if (instance != NULL && strcmp(instance, c->instances[slot].id) != 0) {
+        lb_log(c, LB_LOG_WARN, "reply_instance_mismatch",
+               "reply=components_started id=%llu instance=%s expected=%s",
+               (unsigned long long)id, instance, c->instances[slot].id);
+    }
+    if (c->instances[slot].state == LB_INSTANCE_STARTING) {
+        lb_instance_activate(c, slot);
+    }
+    lb_move_started(c, id, slot);
+    lb_input_end(c);
+}
+
+void lb_on_components_start_failed(lb_controller *controller, lb_request_id id,
+                                   const char *instance, const char *reason)
+{
+    (void)instance;
+    lb_request_failed_reply(controller, LB_REQUEST_START, id,
+                            "components_start_failed", reason);
+}
+
+void lb_on_components_stopped(lb_controller *controller, lb_request_id id,
+                              const char *instance, uint64_t requests_killed)
+{
+    lb_controller *c = controller;
+
+    lb_input_begin(c);
+    const lb_request *request = lb_request_take(c, LB_REQUEST_STOP, id,
+                                          "components_stopped");
+    if (request != NULL) {
+        lb_log(c, LB_LOG_INFO, "components_stopped",
+               "instance=%s requests_killed=%llu",
+               instance ? instance : lb_instance_name(c, request->instance),
+               (unsigned long long)requests_killed);
+        lb_drain_stopped(c, request->instance, "components_stopped");
+    }
+    lb_input_end(c);
+}

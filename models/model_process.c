@@ -1,0 +1,403 @@
+/* Component processes on an instance: worker pools, bounded queues and the
+ * sharing of the instance's vCPUs.
+ *
+ * CPU model (processor sharing): every request on a worker, and every
+ * warm-up burn, asks for CPU at once. While the demand fits in the
+ * instance's vCPUs each request progresses at full speed; beyond that all
+ * of them slow down by the same factor vcpus / demand. A request needs its
+ * CPU time (service time times the tenant's cost factor) of progress, so on
+ * an idle instance its time on a worker equals its CPU time, and the
+ * M/M/c formulas apply. Each process adds up the CPU it received, which the
+ * DFM and the samples read. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_assert.h"
+#include "model_sim.h"
+
+/* Work (CPU microseconds) below which a request counts as done: absorbs
+ * the rounding of event times to whole microseconds. */
+#define WORK_EPSILON 1e-6
+
+/* ---- the heap of requests on workers, ordered by completion work ---- */
+
+static bool heap_less(const model_sim *sim, uint32_t a, uint32_t b)
+{
+    const model_request *ra = &sim->requests[a];
+    const model_request *rb = &sim->requests[b];
+
+    if (ra->work_done_at != rb->work_done_at)
+        return ra->work_done_at < rb->work_done_at;
+    return ra->seq < rb->seq;
+}
+
+static void heap_set(model_sim *sim, model_instance *inst, size_t pos,
+                     uint32_t r)
+{
+    inst->heap[pos] = r;
+    sim->requests[r].heap_pos = (uint32_t)pos;
+}
+
+static void heap_sift_up(model_sim *sim, model_instance *inst, size_t pos)
+{
+    uint32_t r = inst->heap[pos];
+
+    while (pos > 0) {
+        size_t parent = (pos - 1) / 2;
+
+        if (!heap_less(sim, r, inst->heap[parent]))
+            break;
+        heap_set(sim, inst, pos, inst->heap[parent]);
+        pos = parent;
+    }
+    heap_set(sim, inst, pos, r);
+}
+
+static void heap_sift_down(model_sim *sim, model_instance *inst, size_t pos)
+{
+    size_t len = inst->busy;
+    uint32_t r = inst->heap[pos];
+
+    for (;;) {
+        size_t child = 2 * pos + 1;
+
+        if (child >= len)
+            break;
+        if (child + 1 < len &&
+            heap_less(sim, inst->heap[child + 1], inst->heap[child]))
+            child++;
+        if (!heap_less(sim, inst->heap[child], r))
+            break;
+        heap_set(sim, inst, pos, inst->heap[child]);
+        pos = child;
+    }
+    heap_set(sim, inst, pos, r);
+}
+
+static void heap_push(model_sim *sim, model_instance *inst, uint32_t r)
+{
+    if (inst->busy == inst->heap_cap) {
+        size_t cap = inst->heap_cap == 0 ? 16 : inst->heap_cap * 2;
+
+        inst->heap = realloc(inst->heap, cap * sizeof(*inst->heap));
+        MODEL_ASSERT(inst->heap != NULL); /* out of memory */
+        inst->heap_cap = cap;
+    }
+    inst->heap[inst->busy] = r;
+    inst->busy++;
+    heap_sift_up(sim, inst, inst->busy - 1);
+}
+
+static uint32_t heap_pop(model_sim *sim, model_instance *inst)
+{
+    uint32_t top = inst->heap[0];
+
+    inst->busy--;
+    if (inst->busy > 0) {
+        heap_set(sim, inst, 0, inst->heap[inst->busy]);
+        heap_sift_down(sim, inst, 0);
+    }
+    sim->requests[top].heap_pos = MODEL_NONE;
+    return top;
+}
+
+/* ---- work clock and rate ---------------------------------------------- */
+
+static double burn_vcpus(const model_sim *sim, const model_process *p)
+{
+    return p->warmup_until_us > model_now(sim) &&
+                   p->state == MODEL_PROC_RUNNING
+               ? sim->dfm.warmup_cpu_permille / 1000.0 * sim->instance_vcpus
+               : 0.0;
+}
+
+void model_instance_advance(model_sim *sim, uint32_t index)
+{
+    model_instance *inst = &sim->instances[index];
+    sim_time_t now = model_now(sim);
+    double dt = (double)(now - inst->work_at_us);
+
+    if (dt <= 0)
+        return;
+
+    /* The rate and the burns were fixed at the previous change, and hold
+     * until now: the warm-up end is an event of its own. */
+    inst->work += inst->rate * dt;
+    for (size_t c = 0; c < sim->component_count; c++) {
+        model_process *p = &inst->procs[c];
+        double burn = p->warmup_until_us >= now &&
+                              p->state == MODEL_PROC_RUNNING &&
+                              sim->dfm.warmup_cpu_permille > 0
+                          ? sim->dfm.warmup_cpu_permille / 1000.0 *
+                                sim->instance_vcpus
+                          : 0.0;
+
+        p->cpu_us += ((double)p->busy + burn) * inst->rate * dt;
+    }
+    inst->work_at_us = now;
+}
+
+static void completion_cb(sim_engine *engine, void *ctx, uint64_t arg);
+
+static void reschedule_completion(model_sim *sim, uint32_t index)
+{
+    model_instance *inst = &sim->instances[index];
+
+    if (inst->busy == 0) {
+        if (inst->completion_pending)
+            model_cancel(sim, inst->completion_event);
+        inst->completion_pending = false;
+        return;
+    }
+
+    const model_request *first = &sim->requests[inst->heap[0]];
+    double left = fmax(first->work_done_at - inst->work, 0.0);
+    sim_time_t at_us = model_now(sim) + (sim_time_t)ceil(left / inst->rate);
+
+    if (inst->completion_pending && inst->completion_at_us == at_us)
+        return;
+    if (inst->completion_pending)
+        model_cancel(sim, inst->completion_event);
+    inst->completion_event = model_schedule(sim, at_us, completion_cb, sim,
+                                            index);
+    inst->completion_at_us = at_us;
+    inst->completion_pending = true;
+}
+
+/* Sets the rate from the current demand; call after advance and a change. */
+static void recompute(model_sim *sim, uint32_t index)
+{
+    model_instance *inst = &sim->instances[index];
+    double demand = inst->busy;
+
+    for (size_t c = 0; c < sim->component_count; c++)
+        demand += burn_vcpus(sim, &inst->procs[c]);
+    inst->rate = demand <= sim->instance_vcpus
+                     ? 1.0
+                     : (double)sim->instance_vcpus / demand;
+    reschedule_completion(sim, index);
+}
+
+/* ---- queues ------------------------------------------------------------ */
+
+static void queue_push(model_process *p, uint32_t r)
+{
+    if (p->queue_len == p->queue_cap) {
+        size_t cap = p->queue_cap == 0 ? 16 : p->queue_cap * 2;
+        uint32_t *grown = malloc(cap * sizeof(*grown));
+
+        MODEL_ASSERT(grown != NULL); /* out of memory */
+        for (size_t i = 0; i < p->queue_len; i++)
+            grown[i] = p->queue[(p->queue_head + i) % p->queue_cap];
+        free(p->queue);
+        p->queue = grown;
+        p->queue_cap = cap;
+        p->queue_head = 0;
+    }
+    p->queue[(p->queue_head + p->queue_len) % p->queue_cap] = r;
+    p->queue_len++;
+}
+
+static uint32_t queue_pop(model_process *p)
+{
+    uint32_t r = p->queue[p->queue_head];
+
+    p->queue_head = (p->queue_head + 1) % p->queue_cap;
+    p->queue_len--;
+    return r;
+}
+
+static void start_service(model_sim *sim, model_instance *inst,
+                          model_process *p, uint32_t r)
+{
+    model_request *req = &sim->requests[r];
+
+    req->where = MODEL_REQ_SERVICE;
+    req->service_start_us = model_now(sim);
+    req->work_done_at = inst->work + req->cpu_us;
+    p->busy++;
+    heap_push(sim, inst, r);
+}
+
+/* Moves queued requests onto free workers; reports a finished stop. */
+static void process_refill(model_sim *sim, uint32_t index, uint32_t c)
+{
+    model_instance *inst = &sim->instances[index];
+    model_process *p = &inst->procs[c];
+
+    while (p->busy < sim->components[c].workers && p->queue_len > 0)
+        start_service(sim, inst, p, queue_pop(p));
+    if (p->state == MODEL_PROC_STOPPING && p->busy == 0 && p->queue_len == 0)
+        model_dfm_process_idle(sim, index, c);
+}
+
+static void completion_cb(sim_engine *engine, void *ctx, uint64_t arg)
+{
+    model_sim *sim = ctx;
+    uint32_t index = (uint32_t)arg;
+    model_instance *inst = &sim->instances[index];
+    lb_component_mask freed = 0;
+
+    (void)engine;
+    inst->completion_pending = false;
+    model_instance_advance(sim, index);
+    while (inst->busy > 0 && sim->requests[inst->heap[0]].work_done_at <=
+                                 inst->work + WORK_EPSILON) {
+        uint32_t r = heap_pop(sim, inst);
+        uint32_t c = sim->requests[r].component;
+
+        inst->procs[c].busy--;
+        freed |= 1u << c;
+        model_request_finish(sim, r, MODEL_FAIL_NONE);
+    }
+    for (uint32_t c = 0; c < sim->component_count; c++)
+        if (freed & (1u << c))
+            process_refill(sim, index, c);
+    recompute(sim, index);
+}
+
+/* ---- requests arriving and leaving ------------------------------------ */
+
+static void timeout_cb(sim_engine *engine, void *ctx, uint64_t arg)
+{
+    (void)engine;
+    model_request_finish(ctx, (uint32_t)arg, MODEL_FAIL_TIMEOUT);
+}
+
+void model_request_wait_timeout(model_sim *sim, uint32_t r)
+{
+    model_request *req = &sim->requests[r];
+
+    req->where = MODEL_REQ_WAIT_TIMEOUT;
+    req->timeout_event = model_schedule(
+        sim, req->arrival_us + sim->nginx.request_timeout_us, timeout_cb, sim,
+        r);
+}
+
+void model_instance_accept(model_sim *sim, uint32_t r)
+{
+    model_request *req = &sim->requests[r];
+    uint32_t index = req->instance;
+    model_instance *inst = &sim->instances[index];
+    model_process *p = &inst->procs[req->component];
+
+    if (inst->state != MODEL_INST_ACTIVE) {
+        model_request_wait_timeout(sim, r);
+        return;
+    }
+    if (p->state != MODEL_PROC_RUNNING) {
+        model_request_finish(sim, r, MODEL_FAIL_PROCESS_DOWN);
+        return;
+    }
+
+    model_instance_advance(sim, index);
+    if (p->busy < sim->components[req->component].workers) {
+        start_service(sim, inst, p, r);
+        recompute(sim, index);
+    } else if (p->queue_len < sim->components[req->component].queue_capacity) {
+        req->where = MODEL_REQ_QUEUED;
+        queue_push(p, r);
+    } else {
+        model_request_finish(sim, r, MODEL_FAIL_QUEUE_FULL);
+    }
+}
+
+size_t model_process_in_flight(const model_sim *sim, uint32_t index,
+                               uint32_t c)
+{
+    const model_process *p = &sim->instances[index].procs[c];
+
+    return p->busy + p->queue_len;
+}
+
+/* Takes the requests of the components in mask off the instance: from the
+ * heap and the queues. Calls out(sim, r, reason) for each. */
+static void take_requests(model_sim *sim, uint32_t index,
+                          lb_component_mask mask, model_fail_reason reason)
+{
+    model_instance *inst = &sim->instances[index];
+    size_t kept = 0;
+    size_t count = inst->busy;
+    uint32_t *taken = malloc((count + 1) * sizeof(*taken));
+    size_t taken_count = 0;
+
+    MODEL_ASSERT(taken != NULL); /* out of memory */
+    model_instance_advance(sim, index);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t r = inst->heap[i];
+
+        if (mask & (1u << sim->requests[r].component))
+            taken[taken_count++] = r;
+        else
+            inst->heap[kept++] = r;
+    }
+    inst->busy = (uint32_t)kept;
+    for (size_t i = kept; i-- > 0;)
+        heap_sift_down(sim, inst, i);
+
+    for (uint32_t c = 0; c < sim->component_count; c++) {
+        model_process *p = &inst->procs[c];
+
+        if (!(mask & (1u << c)))
+            continue;
+        p->busy = 0;
+        while (p->queue_len > 0) {
+            uint32_t r = queue_pop(p);
+
+            if (reason == MODEL_FAIL_TIMEOUT)
+                model_request_wait_timeout(sim, r);
+            else
+                model_request_finish(sim, r, reason);
+        }
+    }
+    for (size_t i = 0; i < taken_count; i++) {
+        sim->requests[taken[i]].heap_pos = MODEL_NONE;
+        if (reason == MODEL_FAIL_TIMEOUT)
+            model_request_wait_timeout(sim, taken[i]);
+        else
+            model_request_finish(sim, taken[i], reason);
+    }
+    free(taken);
+    recompute(sim, index);
+}
+
+void model_process_kill(model_sim *sim, uint32_t index, uint32_t c,
+                        model_fail_reason reason)
+{
+    take_requests(sim, index, 1u << c, reason);
+}
+
+void model_instance_drop_requests(model_sim *sim, uint32_t index,
+                                  model_fail_reason reason)
+{
+    lb_component_mask all = (lb_component_mask)((1u << sim->component_count) -
+                                                1u);
+
+    take_requests(sim, index, all, reason);
+}
+
+static void warmup_end_cb(sim_engine *engine, void *ctx, uint64_t arg)
+{
+    model_sim *sim = ctx;
+
+    (void)engine;
+    model_instance_advance(sim, (uint32_t)arg);
+    recompute(sim, (uint32_t)arg);
+}
+
+void model_process_start(model_sim *sim, uint32_t index, uint32_t c)
+{
+    model_instance *inst = &sim->instances[index];
+    model_process *p = &inst->procs[c];
+
+    model_instance_advance(sim, index);
+    p->state = MODEL_PROC_RUNNING;
+    p->stop_requested = false;
+    p->stop_violation_reported = false;
+    if (sim->dfm.warmup_us > 0 && sim->dfm.warmup_cpu_permille > 0) {
+        p->warmup_until_us = model_now(sim) + sim->dfm.warmup_us;
+        model_schedule(sim, p->warmup_until_us, warmup_end_cb, sim, index);
+    }
+    recompute(sim, index);
+}

@@ -1,0 +1,154 @@
+/* The initial instances of the topology: their ids, the components each
+ * runs and the tenants each serves. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenario_loader.h"
+
+static const char *const sim_instance_keys[] = {
+    "id", "components", "tenants", NULL,
+};
+static const char *const sim_instance_required[] = {
+    "id", "components", NULL,
+};
+
+static int sim_load_instance_components(sim_loader *loader,
+                                        const yaml_node_t *node,
+                                        const char *path,
+                                        lb_component_mask *mask)
+{
+    sim_yaml *y = &loader->y;
+    int rc = sim_yaml_want_sequence(y, node, path);
+
+    if (rc == 0 && sim_yaml_item_count(node) == 0) {
+        rc = sim_yaml_fail_expected(y, node, path, "at least one component");
+    }
+    for (size_t i = 0; rc == 0 && i < sim_yaml_item_count(node); i++) {
+        char key[SIM_YAML_PATH_MAX];
+        uint32_t index;
+
+        sim_yaml_path_index(key, sizeof(key), path, i);
+        rc = sim_load_component_index(loader, sim_yaml_item(y, node, i), key,
+                                      &index);
+        if (rc == 0) {
+            *mask |= (lb_component_mask)1 << index;
+        }
+    }
+    return rc;
+}
+
+static int sim_load_instance_tenants(sim_loader *loader,
+                                     const yaml_node_t *node,
+                                     const char *path,
+                                     world_instance_config *instance)
+{
+    sim_yaml *y = &loader->y;
+    const char **tenants;
+    size_t count;
+    int rc = sim_yaml_want_sequence(y, node, path);
+
+    if (rc != 0) {
+        return rc;
+    }
+    count = sim_yaml_item_count(node);
+    tenants = sim_pool_calloc(&loader->scenario->pool, count + 1,
+                              sizeof(*tenants));
+    if (tenants == NULL) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        yaml_node_t *item = sim_yaml_item(y, node, i);
+        char key[SIM_YAML_PATH_MAX];
+
+        sim_yaml_path_index(key, sizeof(key), path, i);
+        rc = sim_load_id(loader, item, key, &tenants[i]);
+        if (rc == 0 && !sim_name_list_has(&loader->tenants, tenants[i])) {
+            rc = sim_yaml_fail(y, item, key,
+                               "expected a tenant of the tenants section or "
+                               "the trace, got unknown tenant '%s'",
+                               tenants[i]);
+        }
+    }
+    instance->tenants = tenants;
+    instance->tenant_count = count;
+    return rc;
+}
+
+static int sim_load_instance(sim_loader *loader, const yaml_node_t *node,
+                             const char *path,
+                             world_instance_config *instance)
+{
+    sim_yaml *y = &loader->y;
+    char key[SIM_YAML_PATH_MAX];
+    int rc;
+
+    rc = sim_yaml_want_mapping(y, node, path);
+    if (rc == 0) {
+        rc = sim_yaml_check_keys(y, node, path, sim_instance_keys);
+    }
+    if (rc == 0) {
+        rc = sim_yaml_require(y, node, path, sim_instance_required);
+    }
+    if (rc == 0) {
+        sim_yaml_path_key(key, sizeof(key), path, "id");
+        rc = sim_load_id(loader, sim_yaml_get(y, node, "id"), key,
+                         &instance->id);
+    }
+    if (rc == 0) {
+        sim_yaml_path_key(key, sizeof(key), path, "components");
+        rc = sim_load_instance_components(
+            loader, sim_yaml_get(y, node, "components"), key,
+            &instance->components);
+    }
+    if (rc == 0 && sim_yaml_get(y, node, "tenants") != NULL) {
+        sim_yaml_path_key(key, sizeof(key), path, "tenants");
+        rc = sim_load_instance_tenants(
+            loader, sim_yaml_get(y, node, "tenants"), key, instance);
+    }
+    return rc;
+}
+
+int sim_load_instances(sim_loader *loader, const yaml_node_t *topology)
+{
+    sim_yaml *y = &loader->y;
+    world_config *config = &loader->scenario->world;
+    const yaml_node_t *node = sim_yaml_get(y, topology, "instances");
+    world_instance_config *instances;
+    size_t count;
+    int rc;
+
+    rc = sim_yaml_want_sequence(y, node, "topology.instances");
+    if (rc != 0) {
+        return rc;
+    }
+    count = sim_yaml_item_count(node);
+    if (count == 0) {
+        return sim_yaml_fail_expected(y, node, "topology.instances",
+                                      "at least one instance");
+    }
+    instances = sim_pool_calloc(&loader->scenario->pool, count,
+                                sizeof(*instances));
+    if (instances == NULL) {
+        return -ENOMEM;
+    }
+
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        char path[SIM_YAML_PATH_MAX];
+
+        sim_yaml_path_index(path, sizeof(path), "topology.instances", i);
+        rc = sim_load_instance(loader, sim_yaml_item(y, node, i), path,
+                               &instances[i]);
+        for (size_t j = 0; rc == 0 && j < i; j++) {
+            if (strcmp(instances[j].id, instances[i].id) == 0) {
+                rc = sim_yaml_fail(y, sim_yaml_item(y, node, i), path,
+                                   "expected a new instance id, got '%s' "
+                                   "twice",
+                                   instances[i].id);
+            }
+        }
+    }
+    config->instances = instances;
+    config->instance_count = count;
+    return rc;
+}

@@ -1,0 +1,83 @@
+/* The scenario loader's parts, one per top-level section of the file.
+ *
+ * Private to the loader: each sim_load_* function reads one section from the
+ * YAML document into the scenario and returns 0 or -EINVAL with the message
+ * already in the loader's error buffer. They run in the order of
+ * sim_scenario_load, because later sections check names that earlier ones
+ * declare (components, instances, tenants). */
+#ifndef SIM_SCENARIO_LOADER_H
+#define SIM_SCENARIO_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario.h"
+#include "scenario_yaml.h"
+
+typedef struct sim_name_list {
+    size_t count;
+    size_t capacity;
+    const char **names;
+} sim_name_list;
+
+typedef struct sim_loader {
+    sim_yaml y;
+    sim_scenario *scenario;
+    const char *dir; /* folder of the scenario file, "" or ending in '/' */
+    const yaml_node_t *root;
+    sim_name_list tenants; /* every tenant the scenario can name */
+} sim_loader;
+
+/* Adds name to list (kept in the scenario's pool). Returns 0 or -ENOMEM. */
+int sim_name_list_add(sim_loader *loader, sim_name_list *list,
+                      const char *name);
+bool sim_name_list_has(const sim_name_list *list, const char *name);
+
+/* Checks that an id is 1 to LB_ID_LEN_MAX characters of [A-Za-z0-9_.-]. */
+int sim_load_id(sim_loader *loader, const yaml_node_t *node, const char *key,
+                const char **out);
+
+/* Index of the component named by node's text, or an error naming the known
+ * components. */
+int sim_load_component_index(sim_loader *loader, const yaml_node_t *node,
+                             const char *key, uint32_t *out_index);
+
+/* A distribution: a duration ("20ms", deterministic) or a mapping with
+ * dist, mean, sigma and file. */
+int sim_load_dist(sim_loader *loader, const yaml_node_t *node,
+                  const char *key, model_dist *out);
+
+/* An actor name: lb, nginx, provider, bm_router, dfm/<instance> or
+ * dev/<instance>. */
+int sim_load_actor(sim_loader *loader, const yaml_node_t *node,
+                   const char *key, const char **out);
+
+/* Resolves path relative to the scenario file's folder, in the pool. */
+const char *sim_load_resolve_path(sim_loader *loader, const char *path);
+
+int sim_load_topology(sim_loader *loader, const yaml_node_t *node);
+int sim_load_instances(sim_loader *loader, const yaml_node_t *node);
+int sim_load_tenants(sim_loader *loader, const yaml_node_t *node);
+int sim_load_tenant_settings(sim_loader *loader, const yaml_node_t *node,
+                             const char *path, const char *const *allowed,
+                             world_tenant_config *tenant);
+int sim_load_traffic(sim_loader *loader, const yaml_node_t *node);
+int sim_load_policy(sim_loader *loader, const yaml_node_t *node);
+int sim_load_dfm(sim_loader *loader, const yaml_node_t *node);
+int sim_load_nginx(sim_loader *loader, const yaml_node_t *node);
+int sim_load_provider(sim_loader *loader, const yaml_node_t *node);
+int sim_load_faults(sim_loader *loader, const yaml_node_t *node);
+int sim_load_tenant_events(sim_loader *loader, const yaml_node_t *node);
+int sim_load_expect(sim_loader *loader, const yaml_node_t *node);
+int sim_load_metrics(sim_loader *loader, const yaml_node_t *node);
+
+/* Reads the tenant column of a trace CSV into the loader's tenant list.
+ * Returns 0, -ENOENT when the file cannot be opened, or -EINVAL with a
+ * message when it does not parse; node and key place the message. */
+int sim_load_trace_tenants(sim_loader *loader, const yaml_node_t *node,
+                           const char *key, const char *path);
+
+/* Message kinds of the protocol; a NULL-ended list. */
+extern const char *const sim_msg_kinds[];
+
+#endif

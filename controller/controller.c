@@ -174,6 +174,7 @@ void lb_controller_destroy(lb_controller *controller)
     free(controller->instances);
     free(controller->tenants);
     free(controller->scratch);
+    free(controller->tenant_index);
     free(controller->requests);
     free(controller->foreign_ids);
     free(controller);
@@ -194,8 +195,7 @@ void lb_controller_start(lb_controller *controller)
 
     /* The listing at start names the running instances that are not the
      * controller's, so that the cleanup after a lost create spares them. */
-    c->foreign_list_id = lb_request_send(c, LB_REQUEST_LIST, LB_NONE,
-                                         false)->id;
+    lb_listing_start(c);
     lb_input_end(c);
 }
 

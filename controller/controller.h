@@ -80,6 +80,25 @@ void lb_on_instance_list(lb_controller *controller, lb_request_id id,
                          size_t instance_count,
                          const lb_instance_info *instances);
 
+/* State of one instance as the controller tracks it, for status output and
+ * tests. */
+typedef struct lb_instance_status {
+    const char *id;        /* "" while the create has no reply */
+    const char *state;     /* "provisioning", "active", "draining", ... */
+    uint32_t cpu_permille; /* load estimate */
+    size_t tenant_count;   /* tenants whose home it is */
+} lb_instance_status;
+
+/* Number of instances the controller tracks, created, running or being
+ * removed. */
+size_t lb_controller_instance_count(const lb_controller *controller);
+
+/* Fills out with instance index, from 0 to lb_controller_instance_count - 1.
+ * The order may change with every input; the strings stay valid until the
+ * next input. */
+void lb_controller_instance_status(const lb_controller *controller,
+                                   size_t index, lb_instance_status *out);
+
 /* DFM. */
 void lb_on_dfm_ready(lb_controller *controller, const char *instance);
 void lb_on_overload(lb_controller *controller, const lb_load_report *report);

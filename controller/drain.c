@@ -232,6 +232,7 @@ void lb_drain_routes_applied(lb_controller *c)
             continue;
         }
         instance->stop_wait_routes = false;
+        instance->stop_sent = true;
         lb_log(c, LB_LOG_INFO, "decision",
                "action=stop instance=%s grace_us=%lld reason=routes_applied",
                instance->id, (long long)c->policy.stop_grace_us);

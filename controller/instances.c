@@ -148,8 +148,8 @@ static bool lb_instance_id_valid(lb_controller *c, const char *reply,
 }
 
 /* Removes an instance that runs but that the controller did not plan for. */
-static void lb_instance_remove_unknown(lb_controller *c, const char *id,
-                                       const char *reason)
+void lb_instance_remove_unknown(lb_controller *c, const char *id,
+                                const char *reason)
 {
     uint32_t slot = lb_instance_alloc(c);
     assert(slot != LB_NONE && "instance table allocation failed");
@@ -369,99 +369,6 @@ void lb_on_instance_restart_failed(lb_controller *controller, lb_request_id id,
                             "instance_restart_failed", reason);
 }
 
-static bool lb_listed(size_t count, const lb_instance_info *list,
-                      const char *id)
-{
-    for (size_t i = 0; i < count; i++) {
-        if (list[i].id != NULL && strcmp(list[i].id, id) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool lb_foreign(const lb_controller *c, const char *id)
-{
-    for (size_t i = 0; i < c->foreign_count; i++) {
-        if (strcmp(c->foreign_ids[i], id) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Stores the instances of the listing at start that the controller does not
- * manage. */
-static void lb_foreign_store(lb_controller *c, size_t count,
-                             const lb_instance_info *instances)
-{
-    c->foreign_ids = calloc(count ? count : 1, sizeof *c->foreign_ids);
-    assert(c->foreign_ids != NULL && "foreign instance allocation failed");
-
-    for (size_t i = 0; i < count; i++) {
-        const char *id = instances[i].id;
-        if (id == NULL || strlen(id) > LB_ID_LEN_MAX ||
-            lb_instance_find(c, id) != LB_NONE) {
-            continue;
-        }
-        snprintf(c->foreign_ids[c->foreign_count],
-                 sizeof c->foreign_ids[0], "%s", id);
-        c->foreign_count++;
-        lb_log(c, LB_LOG_INFO, "instance_foreign", "instance=%s", id);
-    }
-    c->foreign_known = true;
-}
-
-/* Removes listed instances that are neither known nor in the listing at
- * start, at most one per create or removal given up: those are the
- * controller's own. */
-static void lb_reconcile(lb_controller *c, size_t count,
-                         const lb_instance_info *instances)
-{
-    for (size_t i = 0; i < count; i++) {
-        const char *listed = instances[i].id;
-        if (listed == NULL || strlen(listed) > LB_ID_LEN_MAX ||
-            lb_instance_find(c, listed) != LB_NONE ||
-            lb_foreign(c, listed)) {
-            continue;
-        }
-        if (c->foreign_known && c->orphans_possible > 0) {
-            c->orphans_possible--;
-            lb_instance_remove_unknown(c, listed, "unknown_after_give_up");
-        } else {
-            lb_log(c, LB_LOG_WARN, "instance_unknown",
-                   "instance=%s reason=%s", listed,
-                   c->foreign_known ? "no_create_unanswered"
-                                    : "start_listing_missing");
-        }
-    }
-    for (size_t i = 0; i < c->instance_cap; i++) {
-        const lb_instance *known = &c->instances[i];
-        if (known->id[0] != '\0' && known->state != LB_INSTANCE_FREE &&
-            !lb_listed(count, instances, known->id)) {
-            lb_log(c, LB_LOG_WARN, "instance_missing", "instance=%s state=%s",
-                   known->id, lb_instance_state_name(known->state));
-        }
-    }
-}
-
-void lb_on_instance_list(lb_controller *controller, lb_request_id id,
-                         size_t instance_count,
-                         const lb_instance_info *instances)
-{
-    lb_controller *c = controller;
-
-    lb_input_begin(c);
-    if (lb_request_take(c, LB_REQUEST_LIST, id, "instance_list") != NULL) {
-        if (id == c->foreign_list_id && !c->foreign_known) {
-            lb_foreign_store(c, instance_count, instances);
-        } else {
-            lb_reconcile(c, instance_count, instances);
-        }
-    }
-    lb_input_end(c);
-}
-
 /* DFM notifications. */
 
 static void lb_dfm_ready_unknown(lb_controller *c, const char *id)
@@ -519,6 +426,11 @@ void lb_on_dfm_ready(lb_controller *controller, const char *instance)
     lb_instance *known = &c->instances[slot];
     switch (known->state) {
     case LB_INSTANCE_BOOTING:
+        lb_instance_start_components(c, slot);
+        break;
+    case LB_INSTANCE_FAILED:
+        /* It booted after all, later than ready_timeout_us: use it. */
+        lb_log(c, LB_LOG_INFO, "dfm_ready_late", "instance=%s", instance);
         lb_instance_start_components(c, slot);
         break;
     case LB_INSTANCE_RESTARTING:

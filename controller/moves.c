@@ -137,7 +137,8 @@ void lb_move_abandon(lb_controller *c, uint32_t to, lb_request_id id)
         uint32_t from = c->tenants[c->scratch[i]].home;
         if (from != LB_NONE &&
             c->instances[from].state == LB_INSTANCE_DRAINING &&
-            !c->instances[from].stop_wait_routes) {
+            !c->instances[from].stop_wait_routes &&
+            !c->instances[from].stop_sent) {
             c->instances[from].state = LB_INSTANCE_ACTIVE;
             lb_log(c, LB_LOG_WARN, "decision",
                    "action=cancel_drain instance=%s reason=move_abandoned",

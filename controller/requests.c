@@ -204,6 +204,24 @@ lb_request *lb_request_send(lb_controller *c, lb_request_kind kind,
     return request;
 }
 
+lb_request_id lb_request_schedule(lb_controller *c, lb_request_kind kind,
+                                  lb_time_t at_us)
+{
+    lb_request *request = lb_request_alloc(c);
+    assert(request != NULL && "request table allocation failed");
+
+    /* Waiting as if for a retry: the first send happens at at_us. */
+    *request = (lb_request){
+        .used = true,
+        .kind = kind,
+        .id = c->next_id++,
+        .instance = LB_NONE,
+        .waiting_retry = true,
+        .deadline_us = at_us,
+    };
+    return request->id;
+}
+
 void lb_done_remember(lb_controller *c, lb_request_id id)
 {
     c->done_ids[c->done_next] = id;
@@ -299,7 +317,7 @@ static void lb_request_given_up(lb_controller *c, lb_request request)
         c->orphans_possible++;
         lb_move_abandon(c, request.instance, 0);
         lb_instance_free(c, request.instance);
-        lb_request_send(c, LB_REQUEST_LIST, LB_NONE, false);
+        lb_listing_request(c);
         break;
     case LB_REQUEST_START:
         lb_instance_start_given_up(c, request.instance, request.id);
@@ -315,9 +333,10 @@ static void lb_request_given_up(lb_controller *c, lb_request request)
          * again, with a fresh set of retries. */
         c->orphans_possible++;
         lb_instance_free(c, request.instance);
-        lb_request_send(c, LB_REQUEST_LIST, LB_NONE, false);
+        lb_listing_request(c);
         break;
     case LB_REQUEST_LIST:
+        lb_listing_given_up(c);
         break;
     }
 }
@@ -355,6 +374,10 @@ void lb_requests_check_deadlines(lb_controller *c)
     for (size_t i = 0; i < c->request_cap; i++) {
         lb_request *request = &c->requests[i];
         if (!request->used || request->deadline_us > c->now_us) {
+            continue;
+        }
+        if (request->waiting_retry && request->attempt == 0) {
+            lb_request_transmit_armed(c, request);
             continue;
         }
         if (request->waiting_retry) {

@@ -70,6 +70,7 @@ typedef struct lb_instance {
     bool stats_pending;         /* a statistics request is out for it */
     uint32_t process_cpu_permille[LB_COMPONENTS_MAX]; /* last overload */
     bool stop_wait_routes;      /* DRAINING: stop once routes applied */
+    bool stop_sent;             /* DRAINING: components_stop went out */
     uint64_t stop_routes_version; /* 0 until the table is sent */
     lb_component_health health[LB_COMPONENTS_MAX];
 } lb_instance;
@@ -116,6 +117,10 @@ struct lb_controller {
     lb_tenant *tenants;
     size_t tenant_cap;
     uint32_t *scratch;      /* tenant_cap entries for tenant lists */
+    uint32_t *tenant_index; /* tenant id hash to slot, see tenant_index.c */
+    size_t tenant_index_cap; /* a power of two */
+    size_t tenant_index_tombstones;
+    size_t tenant_index_used; /* tenants in the index */
     lb_request *requests;
     size_t request_cap;
     lb_request_id next_id;
@@ -130,8 +135,9 @@ struct lb_controller {
      * (the control instance, for example): never removed. */
     char (*foreign_ids)[LB_ID_LEN_MAX + 1];
     size_t foreign_count;
-    bool foreign_known;     /* the listing at start got its reply */
+    bool foreign_known;     /* a listing settled the foreign instances */
     lb_request_id foreign_list_id;
+    uint32_t listing_rounds; /* listings repeated since the last settled */
 
     /* Routing: the newest table sent, and whether NGINX applied it. */
     uint64_t routes_version;
@@ -168,6 +174,8 @@ void lb_input_end(lb_controller *c);
 uint32_t lb_instance_find(const lb_controller *c, const char *id);
 uint32_t lb_instance_alloc(lb_controller *c);
 void lb_instance_free(lb_controller *c, uint32_t slot);
+void lb_instance_remove_unknown(lb_controller *c, const char *id,
+                                const char *reason);
 bool lb_instance_serves(const lb_controller *c, uint32_t slot,
                         uint32_t component);
 size_t lb_instance_count(const lb_controller *c);
@@ -179,7 +187,15 @@ void lb_instance_start_given_up(lb_controller *c, uint32_t slot,
 void lb_instances_check_deadlines(lb_controller *c);
 lb_time_t lb_instances_next_deadline(const lb_controller *c);
 
+/* listing.c */
+bool lb_foreign(const lb_controller *c, const char *id);
+void lb_listing_start(lb_controller *c);
+void lb_listing_request(lb_controller *c);
+void lb_listing_given_up(lb_controller *c);
+
 /* requests.c */
+lb_request_id lb_request_schedule(lb_controller *c, lb_request_kind kind,
+                                  lb_time_t at_us);
 /* Sends a new request; flag is the START boot or the STATS low_load flag.
  * The result is valid until the next request is sent. */
 lb_request *lb_request_send(lb_controller *c, lb_request_kind kind,
@@ -216,8 +232,12 @@ void lb_move_abandon(lb_controller *c, uint32_t to, lb_request_id id);
 void lb_move_send_start(lb_controller *c, uint32_t to, bool boot);
 size_t lb_tenants_on(const lb_controller *c, uint32_t slot, uint32_t *out);
 
-/* tenants.c */
+/* tenant_index.c */
 uint32_t lb_tenant_find(const lb_controller *c, const char *id);
+void lb_tenant_index_add(lb_controller *c, uint32_t slot);
+void lb_tenant_index_remove(lb_controller *c, uint32_t slot);
+
+/* tenants.c */
 uint32_t lb_tenant_alloc(lb_controller *c, const char *id);
 void lb_tenants_place_waiting(lb_controller *c);
 uint32_t lb_place_choose(const lb_controller *c, uint32_t except,

@@ -70,6 +70,9 @@ static bool lb_stats_estimate_tenants(lb_controller *c, uint32_t slot,
             lb_instance_find(c, row->instance) != slot) {
             continue;
         }
+        if (row->requests == 0) {
+            continue;
+        }
         /* Without per-process CPU the whole instance's CPU is split over
          * all requests alike. */
         uint64_t share = process_total == 0

@@ -11,19 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint32_t lb_tenant_find(const lb_controller *c, const char *id)
-{
-    if (id == NULL) {
-        return LB_NONE;
-    }
-    for (size_t t = 0; t < c->tenant_cap; t++) {
-        if (c->tenants[t].used && strcmp(c->tenants[t].id, id) == 0) {
-            return (uint32_t)t;
-        }
-    }
-    return LB_NONE;
-}
-
 static int lb_tenants_grow(lb_controller *c)
 {
     size_t cap = c->tenant_cap ? c->tenant_cap * 2 : 16;
@@ -61,6 +48,7 @@ uint32_t lb_tenant_alloc(lb_controller *c, const char *id)
     tenant->home = LB_NONE;
     tenant->moving_to = LB_NONE;
     tenant->cpu_permille = c->policy.tenant_new_cpu_permille;
+    lb_tenant_index_add(c, (uint32_t)slot);
     return (uint32_t)slot;
 }
 
@@ -228,6 +216,7 @@ void lb_on_tenant_removed(lb_controller *controller, const char *tenant)
                                      ? instance->cpu_permille - removed->cpu_permille
                                      : 0;
     }
+    lb_tenant_index_remove(c, slot);
     memset(removed, 0, sizeof *removed);
     if (home != LB_NONE) {
         lb_routes_change(c);

@@ -56,7 +56,8 @@ int live_api_address_parse(const char *address, struct sockaddr_storage *addr,
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons((uint16_t)port);
         *addr_len = sizeof(*in6);
-        return inet_pton(AF_INET6, host + 1, &in6->sin6_addr) == 1 ? 0 : -EINVAL;
+        int parsed = inet_pton(AF_INET6, host + 1, &in6->sin6_addr);
+        return parsed == 1 ? 0 : -EINVAL;
     }
     struct sockaddr_in *in4 = (struct sockaddr_in *)addr;
     in4->sin_family = AF_INET;

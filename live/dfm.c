@@ -48,7 +48,7 @@ static void live_dfm_reply_cb(void *ctx, const live_http_reply *reply)
     if (reply->result != 0) {
         snprintf(reason, sizeof(reason), "DFM unreachable: %s", reply->error);
     } else {
-        snprintf(reason, sizeof(reason), "DFM answered HTTP %ld: %.200s",
+        snprintf(reason, sizeof(reason), "DFM responded with HTTP %ld: %.200s",
                  reply->status, reply->body);
     }
     live_log(LB_LOG_WARN, call->start ? "components_start_failed" :

@@ -30,7 +30,7 @@ typedef struct live_dfm {
     const char *token; /* sent to DFMs; never logged */
     long timeout_ms;
     lb_controller *controller;
-    live_nginx *nginx; /* told of component downs and ups, or NULL */
+    live_nginx *nginx; /* notified of component downs and ups, or NULL */
 } live_dfm;
 
 /* Port functions; ctx is the live_dfm. */

@@ -1,6 +1,6 @@
 /* Notifications from DFMs to lbd (/v1/dfm/...); see dfm.h and
  * docs/dfm-api.md. Each handler checks every field before it calls the
- * controller, and answers 400 with the field's name otherwise. */
+ * controller, and responds 400 with the field's name otherwise. */
 #include "dfm.h"
 
 #include <stdio.h>

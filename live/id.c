@@ -37,7 +37,8 @@ bool live_component_name_valid(const char *name)
         return false;
     }
     for (const char *p = name; *p; p++, len++) {
-        if (len >= 15 || !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+        bool allowed = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
+        if (len >= 15 || !allowed) {
             return false;
         }
     }

@@ -26,7 +26,7 @@
 #include "provider.h"
 #include "registry.h"
 
-/* Longest wait for requests in flight after SIGTERM. */
+/* Maximum wait for requests in flight after SIGTERM. */
 #define LBD_DRAIN_US (10 * 1000000)
 
 typedef struct lbd {

@@ -157,7 +157,8 @@ static int lbd_load_components(lbd_config *config, char *err, size_t err_len)
                            "8)", err, err_len);
             return -EINVAL;
         }
-        live_component *component = &config->components[config->component_count];
+        live_component *component =
+            &config->components[config->component_count];
         if (!live_component_name_valid(entry->key) ||
             sscanf(entry->value, "%127s %u %c", path, &offset, &extra) != 2 ||
             !live_path_prefix_valid(path) || offset == 0 || offset > 1000) {
@@ -249,6 +250,34 @@ static int lbd_load_nginx_limits(lbd_config *config, char *err, size_t err_len)
     return 0;
 }
 
+/* Where nginx finds the tenant: tenant_from and tenant_header. */
+static int lbd_load_tenant_source(lbd_config *config, char *err,
+                                  size_t err_len)
+{
+    live_nginx_render_config *render = &config->nginx.render;
+    live_ini_entry *entry = live_ini_get(&config->ini, "nginx", "tenant_from");
+    const char *from = entry ? entry->value : "header";
+
+    render->tenant_header = lbd_get(config, "nginx", "tenant_header", NULL,
+                                    NULL, 0);
+    if (strcmp(from, "host") == 0) {
+        render->tenant_header = NULL;
+    } else if (strcmp(from, "header") != 0) {
+        live_ini_error(&config->ini, entry, "expected header or host", err,
+                       err_len);
+        return -EINVAL;
+    } else if (!render->tenant_header) {
+        render->tenant_header = "X-Tenant";
+    }
+    entry = live_ini_get(&config->ini, "nginx", "tenant_header");
+    if (entry && live_nginx_header_check(entry->value) != 0) {
+        live_ini_error(&config->ini, entry, "expected 1-63 of [A-Za-z0-9-]",
+                       err, err_len);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int lbd_load_nginx(lbd_config *config, char *err, size_t err_len)
 {
     live_nginx_config *nginx = &config->nginx;
@@ -264,25 +293,7 @@ static int lbd_load_nginx(lbd_config *config, char *err, size_t err_len)
         return -EINVAL;
     }
     nginx->pid_file = lbd_get(config, "nginx", "pid_file", NULL, NULL, 0);
-
-    nginx->render.tenant_header = lbd_get(config, "nginx", "tenant_header",
-                                          NULL, NULL, 0);
-    const char *from = lbd_get(config, "nginx", "tenant_from", "header", NULL,
-                               0);
-    entry = live_ini_get(&config->ini, "nginx", "tenant_from");
-    if (strcmp(from, "host") == 0) {
-        nginx->render.tenant_header = NULL;
-    } else if (strcmp(from, "header") != 0) {
-        live_ini_error(&config->ini, entry, "expected header or host", err,
-                       err_len);
-        return -EINVAL;
-    } else if (!nginx->render.tenant_header) {
-        nginx->render.tenant_header = "X-Tenant";
-    }
-    entry = live_ini_get(&config->ini, "nginx", "tenant_header");
-    if (entry && live_nginx_header_check(entry->value) != 0) {
-        live_ini_error(&config->ini, entry, "expected 1-63 of [A-Za-z0-9-]",
-                       err, err_len);
+    if (lbd_load_tenant_source(config, err, err_len) != 0) {
         return -EINVAL;
     }
     entry = live_ini_get(&config->ini, "nginx", "status_listen");

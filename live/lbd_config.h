@@ -14,7 +14,7 @@
 #include "provider.h"
 #include "registry.h"
 
-/* An instance from [instances], used when the routes file holds no state. */
+/* An instance from [instances], used when the routes file contains no table. */
 typedef struct lbd_instance {
     char id[LB_ID_LEN_MAX + 1];
     char address[LIVE_ADDRESS_LEN_MAX + 1];

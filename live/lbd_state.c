@@ -137,8 +137,8 @@ static size_t lbd_state_merge(const lbd_config *config, lbd_gather *all,
                               size_t listed_count)
 {
     size_t kept = 0;
-    lb_component_mask every = (lb_component_mask)((1u << config->component_count)
-                                                  - 1);
+    lb_component_mask every =
+        (lb_component_mask)((1u << config->component_count) - 1);
 
     for (size_t i = 0; i < count; i++) {
         const lb_instance_info *match = NULL;

@@ -13,8 +13,8 @@
 #include "nginx_workers.h"
 #include "proc.h"
 
-/* How many answers in a row with the new version count as a finished
- * reload: one answer only shows that some new worker runs. */
+/* Consecutive replies with the new version that count as a finished
+ * reload, because one reply only shows that some new worker runs. */
 #define LIVE_CONFIRM_HITS 3
 #define LIVE_CONFIRM_RETRY_US 20000
 
@@ -212,7 +212,7 @@ static void live_restore(live_nginx *nginx)
     }
 }
 
-/* Picks the line of nginx's output that says what failed. */
+/* Picks the line of nginx's output that describes the failure. */
 static void live_command_reason(const live_proc_result *result, char *out,
                                 size_t out_len)
 {
@@ -401,7 +401,7 @@ int live_nginx_routes_apply(void *ctx, const lb_routes *routes)
                                sizeof(err));
     if (rc != 0) {
         live_reject(nginx, routes->version, err);
-        return 0; /* sent, and answered with routes_rejected */
+        return 0; /* sent; the reply is routes_rejected */
     }
     if (nginx->waiting.text) {
         snprintf(reason, sizeof(reason), "superseded by version %llu",

@@ -55,9 +55,9 @@ void live_nginx_attach(live_nginx *nginx, lb_controller *controller);
 bool live_nginx_busy(const live_nginx *nginx);
 
 /* Tells the dropped-request detection that the DFM reported a component
- * of instance down or up; errors of a down component (and, for one
- * dropping window after it is up, of requests sent before) are not
- * counted against the instance. */
+ * of instance down or up. Errors of a down component are not counted
+ * against the instance, nor for one dropping window after it is up, since
+ * requests sent before may still fail. */
 void live_nginx_component_down(live_nginx *nginx, const char *instance,
                                const char *component);
 void live_nginx_component_up(live_nginx *nginx, const char *instance,

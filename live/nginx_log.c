@@ -240,8 +240,9 @@ static bool live_component_reported_down(const live_nginx_log *log,
     return false;
 }
 
-/* A 502 or 504 means nginx got no answer from the instance, unless the
- * DFM reported that component down: then the DFM handles it. */
+/* A 502 or 504 means nginx got no response from the instance. Errors of a
+ * component the DFM reported down are left out, because the DFM handles
+ * those. */
 static void live_count_gateway_error(live_nginx_log *log,
                                      const live_log_line *line, int64_t now_us)
 {

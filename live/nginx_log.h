@@ -4,9 +4,9 @@
  * The format, defined by the rendered configuration, is one tab-separated
  * line per request:
  *   msec  tenant  component  instance  status  request_time  upstream_status
- * The reader keeps its place between polls, finishes the old file and
- * starts the new one when the file is rotated (its inode changes), and
- * starts over when the file is truncated (copytruncate rotation). */
+ * The reader keeps its place between polls. When the file is rotated (its
+ * inode changes), it finishes the old file and starts the new one. When
+ * the file is truncated in place (copytruncate), it starts over. */
 #ifndef LIVE_NGINX_LOG_H
 #define LIVE_NGINX_LOG_H
 

@@ -45,7 +45,8 @@ static pid_t live_parent_pid(const char *pid_text)
     buf[n] = '\0';
     const char *close_paren = strrchr(buf, ')');
     char state = 0;
-    if (!close_paren || sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2) {
+    if (!close_paren ||
+        sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2) {
         return -1;
     }
     return (pid_t)ppid;

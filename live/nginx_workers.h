@@ -1,11 +1,11 @@
 /* Which nginx worker processes still accept connections, read from /proc.
  *
- * After a reload the nginx master starts new workers, waits a little and
- * only then tells the old ones to stop accepting; until they do, new
- * connections may still be served with the old table. A worker that got
- * the signal renames itself "nginx: worker process is shutting down" and
- * closes its listening sockets in the same step, so its title tells
- * whether it still accepts. Linux only. */
+ * After a reload the nginx master starts new workers and signals the old
+ * ones to stop accepting a little later (seen with Debian's nginx 1.22).
+ * Until they stop, new connections may still be served with the old table.
+ * A worker that stops accepting renames itself "nginx: worker process is
+ * shutting down", so its title shows whether it still accepts. NOTE: this
+ * relies on that title and on /proc, so it works on Linux only. */
 #ifndef LIVE_NGINX_WORKERS_H
 #define LIVE_NGINX_WORKERS_H
 

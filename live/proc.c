@@ -171,8 +171,20 @@ static int live_proc_spawn(live_proc *proc, const char *const *argv,
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, out_w, 1);
     posix_spawn_file_actions_adddup2(&actions, err_w, 2);
-    rc = posix_spawnp(&proc->pid, argv[0], &actions, NULL,
+
+    /* lbd ignores SIGPIPE; the child gets the default back, as a shell
+     * pipeline in a provider command expects. */
+    posix_spawnattr_t attr;
+    sigset_t defaults;
+    posix_spawnattr_init(&attr);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+
+    rc = posix_spawnp(&proc->pid, argv[0], &actions, &attr,
                       (char *const *)argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     return -rc;
 }

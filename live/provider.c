@@ -293,11 +293,11 @@ static void live_provider_answered(live_provider_call *call, const char *text)
         }
     }
     if (rc != 0 && !call->sink) {
-        snprintf(reason, sizeof(reason), "invalid provider answer: %s", err);
+        snprintf(reason, sizeof(reason), "invalid provider reply: %s", err);
         live_provider_failed(call, reason);
     } else if (rc != 0) {
         snprintf(call->sink->err, call->sink->err_len,
-                 "invalid provider answer: %s", err);
+                 "invalid provider reply: %s", err);
     }
 }
 
@@ -346,8 +346,9 @@ static void live_provider_http_done_cb(void *ctx, const live_http_reply *reply)
         snprintf(reason, sizeof(reason), "provider unreachable: %s",
                  reply->error);
     } else if (!ok) {
-        snprintf(reason, sizeof(reason), "provider answered HTTP %ld: %.200s",
-                 reply->status, reply->body);
+        snprintf(reason, sizeof(reason),
+                 "provider responded with HTTP %ld: %.200s", reply->status,
+                 reply->body);
     }
     live_provider_finish(call, ok, reply->body, ok ? NULL : reason);
 }
@@ -440,7 +441,8 @@ static int live_provider_send(live_provider *provider, live_provider_op op,
     call->op = op;
     call->id = id;
     call->sink = sink;
-    snprintf(call->subject, sizeof(call->subject), "%s", subject ? subject : "");
+    snprintf(call->subject, sizeof(call->subject), "%s",
+             subject ? subject : "");
 
     int rc = provider->config->kind == LIVE_PROVIDER_COMMAND ?
              live_provider_command_send(call) : live_provider_http_send(call);

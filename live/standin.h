@@ -3,7 +3,7 @@
  * One process plays an instance's DFM and its components: the DFM API
  * (docs/dfm-api.md) on the instance address, and each component as an HTTP
  * backend on the address's port plus the component's offset. It reports
- * the CPU load a test tells it to simulate (POST /v1/standin/load), and a
+ * the CPU load a test sets for it to simulate (POST /v1/standin/load), and a
  * test can crash a component for a while (POST /v1/standin/crash). */
 #ifndef LIVE_STANDIN_H
 #define LIVE_STANDIN_H
@@ -25,7 +25,7 @@ typedef struct standin_component {
     unsigned port_offset;
     struct MHD_Daemon *daemon; /* NULL while the component is not running */
     bool stopping;             /* no longer accepting, finishing requests */
-    uint64_t requests;         /* answered since the start of the process */
+    uint64_t requests;         /* served since the start of the process */
 } standin_component;
 
 typedef struct standin {

@@ -1,5 +1,5 @@
-/* The stand-in's components: HTTP backends that answer every request with
- * the instance, component and tenant that served it. */
+/* The stand-in's components: HTTP backends that reply to every request
+ * with the instance, component and tenant that served it. */
 #include "standin.h"
 
 #include <arpa/inet.h>
@@ -117,11 +117,11 @@ static void standin_stop_poll(void *ctx)
 
     if (component->daemon && component->stopping) {
         unsigned open = standin_connections(component->daemon);
-        if (open > 0 && live_loop_now_us(stop->self->loop) < stop->deadline_us) {
+        int64_t now_us = live_loop_now_us(stop->self->loop);
+        if (open > 0 && now_us < stop->deadline_us) {
             live_loop_timer_start(stop->self->loop,
-                                  live_loop_now_us(stop->self->loop) +
-                                  STANDIN_STOP_POLL_US, standin_stop_poll,
-                                  stop);
+                                  now_us + STANDIN_STOP_POLL_US,
+                                  standin_stop_poll, stop);
             return;
         }
         killed = open;

@@ -1,8 +1,8 @@
 /* A CSV reader that returns one row at a time, parsed with libcsv.
  *
  * The file is read line by line with getline, so memory stays bounded by the
- * longest line whatever the file's length, and every row knows the line it
- * ends on (for error messages). A row holds at most MODEL_CSV_FIELDS_MAX
+ * longest line whatever the file's length, and every row records the line
+ * it ends on (for error messages). A row holds at most MODEL_CSV_FIELDS_MAX
  * fields of at most MODEL_CSV_FIELD_LEN_MAX bytes; longer ones are flagged,
  * not truncated silently. */
 #ifndef MODELS_MODEL_CSV_H

@@ -1,10 +1,10 @@
 /* The DFM of each instance, and its DEV's handling of tenant creates.
  *
  * The DFM samples the CPU of its processes every dfm.sample_interval_us.
- * Overload (total above overload_permille; 0 turns it off) or low load
- * (total below low_load_permille while a component runs) is sent once the
- * condition has held for window_us; a condition that keeps holding is sent
- * again after each further window. It starts components with tenants,
+ * It sends overload (total above overload_permille, where 0 turns it off)
+ * or low load (total below low_load_permille while a component runs) once
+ * the condition has lasted window_us. While the condition lasts, the notice
+ * repeats after each further window. It starts components with tenants,
  * stops them gracefully (no new requests, requests in flight finish, the
  * rest are killed at the deadline), and restarts a dead process after
  * restart_delay_us, reporting it down and up. */

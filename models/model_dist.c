@@ -112,6 +112,8 @@ static int load_empirical(model_sampler *sampler, const char *path,
         return rc;
     rc = load_rows(sampler, &csv, path, err, err_len);
     model_csv_close(&csv);
+    if (rc != 0)
+        model_sampler_deinit(sampler);
     return rc;
 }
 

@@ -186,10 +186,10 @@ static void release_held_cb(sim_engine *engine, void *ctx, uint64_t arg)
 {
     model_sim *sim = ctx;
     model_fault *f = &sim->faults[arg];
-    model_msg *msg = f->held;
+    model_msg *msg = f->held_msg;
 
     (void)engine;
-    f->held = NULL;
+    f->held_msg = NULL;
     deliver_now(sim, msg);
 }
 
@@ -200,12 +200,12 @@ static void release_overtaken(model_sim *sim, const model_msg *msg,
     for (size_t i = 0; i < sim->fault_count; i++) {
         model_fault *f = &sim->faults[i];
 
-        if (f->held == NULL || !actor_equal(f->held->from, msg->from) ||
-            !actor_equal(f->held->to, msg->to))
+        if (f->held_msg == NULL || !actor_equal(f->held_msg->from, msg->from) ||
+            !actor_equal(f->held_msg->to, msg->to))
             continue;
         model_cancel(sim, f->held_event);
-        schedule_delivery(sim, f->held, at_us);
-        f->held = NULL;
+        schedule_delivery(sim, f->held_msg, at_us);
+        f->held_msg = NULL;
     }
 }
 
@@ -245,11 +245,11 @@ static bool apply_rules(model_sim *sim, model_msg *msg, sim_time_t *extra_us,
             *extra_us += f->spec.delay_us;
         if (kind == WORLD_FAULT_MSG_DUPLICATE)
             *duplicate = true;
-        if (kind == WORLD_FAULT_MSG_REORDER && f->held == NULL) {
+        if (kind == WORLD_FAULT_MSG_REORDER && f->held_msg == NULL) {
             sim_time_t hold = f->spec.delay_us > 0 ? f->spec.delay_us
                                                    : REORDER_HOLD_DEFAULT_US;
 
-            f->held = msg;
+            f->held_msg = msg;
             f->held_event = model_schedule(sim, model_now(sim) + hold,
                                            release_held_cb, sim, i);
             return false;
@@ -306,8 +306,8 @@ void model_link_clear(model_sim *sim)
         model_msg_free(op);
     }
     for (size_t i = 0; i < sim->fault_count; i++) {
-        model_msg_free(sim->faults[i].held);
-        sim->faults[i].held = NULL;
+        model_msg_free(sim->faults[i].held_msg);
+        sim->faults[i].held_msg = NULL;
     }
     free(sim->pairs);
     sim->pairs = NULL;

@@ -1,7 +1,7 @@
 /* Messages between actors and the links that carry them.
  *
  * A message owns a copy of everything it carries, taken at send time, so a
- * late or duplicated delivery sees what was sent. Tenants and instances
+ * late or duplicated delivery carries what was sent. Tenants and instances
  * travel as indexes into the model_sim tables, whose entries never move or
  * disappear during a run. Each delivery (and each loss) is reported to the
  * observer as a sim_msg with the kind names of the controller's protocol. */

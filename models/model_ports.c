@@ -121,7 +121,7 @@ static int provider_operation(model_sim *sim, model_msg_kind kind,
 {
     model_msg *msg = lb_msg(kind, model_actor_of(MODEL_ACTOR_PROVIDER), id);
 
-    /* An unknown id still goes out: the provider answers not_found. */
+    /* An unknown id still goes out, and the provider replies not_found. */
     msg->instance = model_instance_find(sim, instance);
     snprintf(msg->text, sizeof(msg->text), "%s", instance);
     model_link_send(sim, msg);

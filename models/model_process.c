@@ -2,7 +2,7 @@
  * sharing of the instance's vCPUs.
  *
  * CPU model (processor sharing): every request on a worker, and every
- * warm-up burn, asks for CPU at once. While the demand fits in the
+ * warm-up burn, demands CPU at once. While the demand fits in the
  * instance's vCPUs each request progresses at full speed; beyond that all
  * of them slow down by the same factor vcpus / demand. A request needs its
  * CPU time (service time times the tenant's cost factor) of progress, so on
@@ -312,28 +312,29 @@ size_t model_process_in_flight(const model_sim *sim, uint32_t index,
 }
 
 /* Takes the requests of the components in mask off the instance: from the
- * heap and the queues. Calls out(sim, r, reason) for each. */
+ * heap and the queues, and fails each with reason (or leaves it to time
+ * out for MODEL_FAIL_TIMEOUT). */
 static void take_requests(model_sim *sim, uint32_t index,
                           lb_component_mask mask, model_fail_reason reason)
 {
     model_instance *inst = &sim->instances[index];
-    size_t kept = 0;
+    size_t kept_count = 0;
     size_t count = inst->busy;
-    uint32_t *taken = malloc((count + 1) * sizeof(*taken));
+    uint32_t *taken_requests = malloc((count + 1) * sizeof(*taken_requests));
     size_t taken_count = 0;
 
-    MODEL_ASSERT(taken != NULL); /* out of memory */
+    MODEL_ASSERT(taken_requests != NULL); /* out of memory */
     model_instance_advance(sim, index);
     for (size_t i = 0; i < count; i++) {
         uint32_t r = inst->heap[i];
 
         if (mask & (1u << sim->requests[r].component))
-            taken[taken_count++] = r;
+            taken_requests[taken_count++] = r;
         else
-            inst->heap[kept++] = r;
+            inst->heap[kept_count++] = r;
     }
-    inst->busy = (uint32_t)kept;
-    for (size_t i = kept; i-- > 0;)
+    inst->busy = (uint32_t)kept_count;
+    for (size_t i = kept_count; i-- > 0;)
         heap_sift_down(sim, inst, i);
 
     for (uint32_t c = 0; c < sim->component_count; c++) {
@@ -352,13 +353,13 @@ static void take_requests(model_sim *sim, uint32_t index,
         }
     }
     for (size_t i = 0; i < taken_count; i++) {
-        sim->requests[taken[i]].heap_pos = MODEL_NONE;
+        sim->requests[taken_requests[i]].heap_pos = MODEL_NONE;
         if (reason == MODEL_FAIL_TIMEOUT)
-            model_request_wait_timeout(sim, taken[i]);
+            model_request_wait_timeout(sim, taken_requests[i]);
         else
-            model_request_finish(sim, taken[i], reason);
+            model_request_finish(sim, taken_requests[i], reason);
     }
-    free(taken);
+    free(taken_requests);
     recompute(sim, index);
 }
 

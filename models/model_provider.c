@@ -3,8 +3,8 @@
  * replies with the configured probabilities and fault rules.
  *
  * A create's request id is an idempotency token: a create repeated with the
- * id of one in progress makes no second instance (the one reply answers
- * both), and one repeated after success is answered with the same instance.
+ * id of one in progress makes no second instance (the one reply serves
+ * both), and one repeated after success gets the same instance.
  * A create that failed or was never answered may be retried with its id.
  * A created or restarted instance boots for boot_delay; then its DFM is up
  * and sends dfm_ready. After a restart only the DFM runs, like after a
@@ -172,7 +172,7 @@ static void instance_create(model_sim *sim, const model_msg *msg)
         return;
     }
     if (!rec->failed)
-        return; /* in progress: its reply answers this one too */
+        return; /* in progress: its reply serves this one too */
 
     bool over_quota = sim->provider.quota > 0 &&
                       live_instances(sim) >= sim->provider.quota;
@@ -181,7 +181,7 @@ static void instance_create(model_sim *sim, const model_msg *msg)
     rec->failed = false;
     sim->pending_provider_requests++;
     if (d.swallowed) {
-        /* Never answered and nothing made; a retry with the id may work. */
+        /* No reply and no instance. A retry with the same id may work. */
         sim->pending_provider_requests--;
         rec->failed = true;
         return;
@@ -284,8 +284,8 @@ static void instance_operation(model_sim *sim, const model_msg *msg)
     if (d.swallowed)
         return;
 
-    /* A private copy carries the request to the event; value holds the
-     * outcome drawn now. */
+    /* A private copy carries the request to the event, with the outcome
+     * drawn now in its value field. */
     model_msg *copy = model_msg_clone(msg);
 
     copy->value = (uint64_t)d.fails | (uint64_t)d.reply_lost << 1;

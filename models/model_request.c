@@ -1,7 +1,7 @@
 /* The request pool and the accounting of each request's outcome.
  *
- * Requests are recycled through a free list; the pool only grows (by
- * doubling) when more requests are in flight than ever before, so the
+ * Requests are recycled through a free list. The pool grows (by doubling)
+ * only when more requests are in flight than ever before, so the
  * per-request path does not allocate. */
 #include <math.h>
 #include <stdlib.h>

@@ -36,7 +36,7 @@ typedef enum model_fail_reason {
     MODEL_FAIL_NONE = 0,
     MODEL_FAIL_QUEUE_FULL,   /* the process's queue was full */
     MODEL_FAIL_PROCESS_DOWN, /* process absent, stopping, stopped or dead */
-    MODEL_FAIL_TIMEOUT,      /* the instance did not answer in time */
+    MODEL_FAIL_TIMEOUT,      /* the instance sent no reply in time */
     MODEL_FAIL_KILLED,       /* killed at a graceful-stop deadline */
     MODEL_FAIL_NO_ROUTE,     /* NGINX had no instance for the tenant */
     MODEL_FAIL_COUNT,
@@ -143,7 +143,7 @@ typedef struct model_process {
     double cpu_us_dfm_mark;    /* cpu_us at the DFM's previous sample */
     double cpu_us_sample_mark; /* cpu_us at the world's previous sample */
     sim_time_t warmup_until_us;
-    bool stop_requested; /* told to stop and not started since */
+    bool stop_requested; /* a stop was requested, no start since */
     bool stop_violation_reported;
     bool restart_pending;
     sim_event_id restart_event;
@@ -180,7 +180,7 @@ typedef struct model_instance {
      * microseconds per microsecond: 1 while they fit in the capacity,
      * capacity / busy beyond it. work is the integral of that rate, so a
      * request started at work w with CPU c completes when work reaches
-     * w + c; the heap orders requests by that value, and only the first
+     * w + c. The heap orders requests by that value, and only the first
      * needs an event. */
     double work;
     sim_time_t work_at_us;
@@ -241,7 +241,7 @@ typedef struct model_fault {
     uint32_t component_index;
     gsl_rng *rng;
     uint32_t hits;
-    model_msg *held; /* reorder: message held back */
+    model_msg *held_msg; /* reorder: the message kept back */
     sim_event_id held_event;
 } model_fault;
 
@@ -377,8 +377,8 @@ int model_sim_start(model_sim *sim);
 
 sim_time_t model_now(const model_sim *sim);
 
-/* Schedules or dies: the engine fails only when memory runs out, and a
- * simulation cannot go on without its events. */
+/* Schedules an event, clamped to now. Asserts on failure, which only
+ * running out of memory causes: a run cannot go on without its events. */
 sim_event_id model_schedule(model_sim *sim, sim_time_t at_us, sim_event_cb cb,
                             void *ctx, uint64_t arg);
 void model_cancel(model_sim *sim, sim_event_id id);
@@ -471,7 +471,7 @@ void model_dfm_halt(model_sim *sim, uint32_t instance);
 /* ---- model_provider.c --------------------------------------------------- */
 
 void model_provider_receive(model_sim *sim, const model_msg *msg);
-/* Crashes an instance: nothing on it answers until a restart. */
+/* Crashes an instance: nothing on it replies until a restart. */
 void model_instance_crash(model_sim *sim, uint32_t instance);
 
 /* ---- model_fault.c ------------------------------------------------------ */

@@ -470,8 +470,8 @@ int model_sim_start(model_sim *sim)
     if (rc != 0)
         return rc;
 
-    /* Initial instances run already: their DFM is up without a dfm_ready,
-     * as the controller knows them from its config. */
+    /* Initial instances run already. Their DFM sends no dfm_ready because
+     * the controller has them in its config. */
     for (uint32_t i = 0; i < sim->instance_count; i++) {
         model_instance *inst = &sim->instances[i];
 

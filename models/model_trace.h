@@ -1,9 +1,9 @@
 /* Streaming reader of traffic traces: CSV rows "time_s,tenant,requests".
  *
- * Rows come one at a time, checked as they come: the header must be exactly
- * time_s,tenant,requests; each row needs three fields; time_s is a
- * non-negative number that never goes backwards; tenant is an id of
- * [a-z0-9_-]; requests is a non-negative integer. A bad row yields an error
+ * Rows come one at a time and are checked as they come. The header must be
+ * exactly time_s,tenant,requests, and each row needs three fields. time_s
+ * is a non-negative number that never goes backwards, tenant an id of
+ * [a-z0-9_-] and requests a non-negative integer. A bad row yields an error
  * "<file>:<line>: <reason>". Memory does not depend on the trace's length. */
 #ifndef MODELS_MODEL_TRACE_H
 #define MODELS_MODEL_TRACE_H
@@ -14,7 +14,8 @@
 #include "model_csv.h"
 #include "ports.h"
 
-/* Longest trace tenant id: room is left for the clone suffix "-cNNN". */
+/* Maximum length of a trace tenant id, which leaves room for the clone
+ * suffix "-cNNNNN". */
 #define MODEL_TRACE_TENANT_LEN_MAX (LB_ID_LEN_MAX - 8)
 
 typedef struct model_trace_row {

@@ -3,10 +3,10 @@
  * Each tenant has one pending arrival event at most. Patterns are
  * non-homogeneous Poisson processes drawn by thinning: candidates at the
  * pattern's peak rate, each kept with probability rate(t) / peak. A trace
- * bucket of n requests places exactly n arrivals, spread as a Poisson
- * process conditioned on its count, that is as n sorted uniform points; they
- * are drawn one after another (each the minimum of the uniforms left), so a
- * bucket needs no memory. The trace file is read one bucket ahead. All draws
+ * bucket of n requests places exactly n arrivals: a Poisson process
+ * conditioned on its count, which is n sorted uniform points. They are drawn
+ * one after another, each the minimum of the uniforms left, so a bucket
+ * needs no memory. The trace file is read one bucket ahead. All draws
  * come from the tenant's own streams, so the policy never changes traffic. */
 #include <errno.h>
 #include <math.h>

@@ -44,6 +44,10 @@ typedef struct world_component_config {
     model_dist service;      /* CPU time of one request at cost factor 1 */
 } world_component_config;
 
+/* CPU model: processor sharing of an instance's vCPUs among all requests
+ * on workers and warm-up burns. While they fit, each request takes its CPU
+ * time. Beyond that, all slow down alike. */
+
 typedef struct world_instance_config {
     const char *id;
     lb_component_mask components;
@@ -69,6 +73,9 @@ typedef struct world_pattern {
     sim_time_t period_us; /* diurnal */
 } world_pattern;
 
+/* A tenant. All-zero mix sends every request to component 0 (DEV); a
+ * cost_factor of 0 means 1. A tenant that only the trace names gets those
+ * defaults too. */
 typedef struct world_tenant_config {
     const char *id;
     world_pattern pattern;
@@ -76,6 +83,10 @@ typedef struct world_tenant_config {
     double cost_factor;            /* multiplies the service time */
 } world_tenant_config;
 
+/* A trace replay. Buckets are as wide as the smallest step between two
+ * time_s values; each bucket's count arrives as a Poisson process
+ * conditioned on the count. Scales and clones of 0 mean 1. Clone k of
+ * tenant a is named "a-ck" and draws its own arrivals. */
 typedef struct world_trace_config {
     const char *path;   /* CSV time_s,tenant,requests */
     double time_scale;  /* 2 plays the trace twice as slow */
@@ -83,6 +94,9 @@ typedef struct world_trace_config {
     uint32_t clones;    /* 1 = as is; k = each tenant k times */
 } world_trace_config;
 
+/* A sample_interval_us of 0 means 1 s; overload_permille 0 turns overload
+ * notices off. A notice is sent again after each further window while its
+ * condition holds. */
 typedef struct world_dfm_config {
     sim_time_t sample_interval_us;
     uint32_t overload_permille; /* total CPU above it is overload */
@@ -93,12 +107,17 @@ typedef struct world_dfm_config {
     uint32_t warmup_cpu_permille;
 } world_dfm_config;
 
+/* drop_errors 0 turns dropping detection off; request_timeout_us 0 means
+ * 30 s. Timeouts and "process down" failures count as errors. */
 typedef struct world_nginx_config {
     uint32_t drop_errors;      /* errors within drop_window_us ... */
     sim_time_t drop_window_us; /* ... that mark an instance as dropping */
     sim_time_t request_timeout_us;
 } world_nginx_config;
 
+/* A restarted instance, like a created one, comes back with only its DFM
+ * running: the LB starts its components again. Created instances are named
+ * "vm-1", "vm-2", ... */
 typedef struct world_provider_config {
     model_dist create_delay;
     model_dist remove_delay;
@@ -122,8 +141,11 @@ typedef enum world_fault_kind {
 } world_fault_kind;
 
 /* A fault acts at at_us (or from at_us until until_us for rules), with
- * probability applying per matching message or request. NULL match fields
- * match anything. */
+ * probability applying per matching message or request. A kill or crash
+ * happens at at_us with that probability. until_us 0 means no end. NULL
+ * match fields match anything. A reorder rule keeps one message back until
+ * the next one of the same sender and receiver has gone by, or for delay_us
+ * (1 s when 0). */
 typedef struct world_fault {
     world_fault_kind kind;
     sim_time_t at_us;
@@ -173,8 +195,8 @@ typedef struct world_config {
     size_t tenant_event_count;
     const world_tenant_event *tenant_events;
     /* How long a tenant's route may point at an instance that does not run
-     * the needed component before route_to_running is reported; covers the
-     * time the LB needs to notice and re-route. 0 uses
+     * the needed component before route_to_running is reported. It covers
+     * the time the LB needs to notice and re-route. 0 uses
      * nginx.request_timeout_us + nginx.drop_window_us + 10 s. */
     sim_time_t invariant_grace_us;
 } world_config;

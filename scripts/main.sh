@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds lbsim and runs the main job.
+# Installs what is missing, builds lbsim and runs the main job: every
+# scenario in scenarios/ is run and checked, with its outputs and plots in
+# out/<scenario name>, and a table of verdicts at the end.
 # Usage: scripts/main.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +12,5 @@ scripts/install-deps.sh
 cmake -S . -B build >/dev/null
 cmake --build build -j "$jobs"
 
-# TODO: run the topology scenarios with plots once lbsim exists; until then
-# the engine benchmark shows what the engine does.
-build/bench/phold --nlp 1024 --start-events 16 --remote 0.25 --mean 1.0 \
-    --lookahead 0.1 --end 100
+# Every scenario file, checked, with its outputs and plots in out/<name>.
+build/sim/lbsim check scenarios/*.yaml --out out --plot

@@ -49,9 +49,10 @@ static const char lbsim_help[] =
 static const char lbsim_help_run[] =
     "Runs each scenario file and writes its outputs to DIR/<scenario name>:\n"
     "trace.csv, timeseries.csv, instances.csv, placement.csv, actions.csv,\n"
-    "tenants.csv, summary.json, sequence.mmd and junit.xml. The same file and\n"
-    "seed give the same bytes. Prints the seed first, then one verdict line\n"
-    "per scenario; the exit status does not depend on the verdicts.\n"
+    "tenants.csv, controller.log, summary.json, sequence.mmd and junit.xml.\n"
+    "The same file and seed give the same bytes. Prints the seed first, then\n"
+    "one verdict line per scenario. The exit status does not depend on the\n"
+    "verdicts: 0, or 2 on bad input or a run that failed.\n"
     "\n"
     "options:\n"
     "  --seed N   root seed of every random stream, replacing the file's seed\n"
@@ -322,7 +323,7 @@ static void lbsim_print_table(const lbsim_outcome *outcomes, size_t count)
 /* Writes the combined JUnit report through a temporary file, so that a
  * reader never sees half of it. */
 static int lbsim_write_junit(const char *path, const char *suites,
-                             size_t tests, size_t failures)
+                             size_t tests, size_t failures, size_t errors)
 {
     char tmp[4200];
     FILE *out;
@@ -335,7 +336,7 @@ static int lbsim_write_junit(const char *path, const char *suites,
                 strerror(errno));
         return -EIO;
     }
-    sim_out_junit_begin(out, tests, failures);
+    sim_out_junit_begin(out, tests, failures, errors);
     fputs(suites, out);
     sim_out_junit_end(out);
     if (fclose(out) != 0 || rename(tmp, path) != 0) {
@@ -347,12 +348,13 @@ static int lbsim_write_junit(const char *path, const char *suites,
     return rc;
 }
 
-/* Counts testcases and failures in the suites written so far. */
+/* Counts testcases, failures and errors in the suites written so far. */
 static void lbsim_junit_counts(const char *suites, size_t *tests,
-                               size_t *failures)
+                               size_t *failures, size_t *errors)
 {
     *tests = 0;
     *failures = 0;
+    *errors = 0;
     for (const char *c = suites; (c = strstr(c, "<testcase ")) != NULL; c++) {
         (*tests)++;
     }
@@ -360,7 +362,7 @@ static void lbsim_junit_counts(const char *suites, size_t *tests,
         (*failures)++;
     }
     for (const char *c = suites; (c = strstr(c, "<error ")) != NULL; c++) {
-        (*failures)++;
+        (*errors)++;
     }
 }
 
@@ -371,7 +373,7 @@ static int lbsim_status_merge(int status, int next)
 
 /* Runs every loaded scenario. Returns the worst status. */
 static int lbsim_run_all(const lbsim_args *args, sim_scenario *scenarios,
-                         char **errors, FILE *junit)
+                         FILE *junit)
 {
     lbsim_outcome *outcomes = calloc(args->file_count, sizeof(*outcomes));
     int status = LBSIM_EXIT_PASS;
@@ -380,15 +382,7 @@ static int lbsim_run_all(const lbsim_args *args, sim_scenario *scenarios,
         return LBSIM_EXIT_BAD_INPUT;
     }
     for (size_t i = 0; i < args->file_count; i++) {
-        if (errors[i] != NULL) {
-            outcomes[i].name = args->files[i];
-            outcomes[i].status = LBSIM_EXIT_BAD_INPUT;
-            if (junit != NULL) {
-                sim_out_junit_error(junit, args->files[i], errors[i]);
-            }
-        } else {
-            lbsim_run_one(&scenarios[i], &args->options, junit, &outcomes[i]);
-        }
+        lbsim_run_one(&scenarios[i], &args->options, junit, &outcomes[i]);
         status = lbsim_status_merge(status, outcomes[i].status);
     }
     if (args->command == LBSIM_CHECK && args->file_count > 1) {
@@ -398,6 +392,24 @@ static int lbsim_run_all(const lbsim_args *args, sim_scenario *scenarios,
     return status;
 }
 
+/* Closes the in-memory JUnit suites and writes the whole report. Returns 0
+ * or -EIO. */
+static int lbsim_finish_junit(const char *path, FILE *junit, char **suites)
+{
+    size_t tests;
+    size_t failures;
+    size_t errors;
+
+    if (fclose(junit) != 0 || *suites == NULL) {
+        fprintf(stderr, "lbsim: %s: out of memory for the report\n", path);
+        return -EIO;
+    }
+    lbsim_junit_counts(*suites, &tests, &failures, &errors);
+    return lbsim_write_junit(path, *suites, tests, failures, errors);
+}
+
+/* Loads every file, then runs them all; a bad file stops everything before
+ * the first run, so no output folder is written for any file. */
 static int lbsim_run_files(const lbsim_args *args)
 {
     sim_scenario *scenarios = calloc(args->file_count, sizeof(*scenarios));
@@ -407,18 +419,18 @@ static int lbsim_run_files(const lbsim_args *args)
     FILE *junit = NULL;
     int status = LBSIM_EXIT_BAD_INPUT;
 
-    if (scenarios == NULL || errors == NULL) {
-        goto done;
-    }
-    if (args->options.junit_path != NULL) {
+    if (scenarios != NULL && errors != NULL &&
+        args->options.junit_path != NULL) {
         junit = open_memstream(&suites, &suites_len);
-        if (junit == NULL) {
-            goto done;
-        }
+    }
+    if (scenarios == NULL || errors == NULL ||
+        (args->options.junit_path != NULL && junit == NULL)) {
+        fprintf(stderr, "lbsim: out of memory\n");
+        free(scenarios);
+        free(errors);
+        return LBSIM_EXIT_BAD_INPUT;
     }
 
-    /* A bad file stops everything before the first run: no output folder
-     * is written for any file. */
     if (lbsim_load_all(args, scenarios, errors) > 0) {
         for (size_t i = 0; junit != NULL && i < args->file_count; i++) {
             if (errors[i] != NULL) {
@@ -426,38 +438,24 @@ static int lbsim_run_files(const lbsim_args *args)
             }
         }
     } else {
-        status = lbsim_run_all(args, scenarios, errors, junit);
+        status = lbsim_run_all(args, scenarios, junit);
+        /* run reports verdicts but does not judge them. */
         if (args->command == LBSIM_RUN && status == LBSIM_EXIT_FAIL) {
             status = LBSIM_EXIT_PASS;
         }
     }
-
-    if (junit != NULL) {
-        size_t tests;
-        size_t failures;
-
-        fclose(junit);
-        junit = NULL;
-        lbsim_junit_counts(suites, &tests, &failures);
-        if (lbsim_write_junit(args->options.junit_path, suites, tests,
-                              failures) != 0) {
-            status = LBSIM_EXIT_BAD_INPUT;
-        }
+    if (junit != NULL &&
+        lbsim_finish_junit(args->options.junit_path, junit, &suites) != 0) {
+        status = LBSIM_EXIT_BAD_INPUT;
     }
 
-done:
-    if (junit != NULL) {
-        fclose(junit);
-    }
-    free(suites);
-    for (size_t i = 0; scenarios != NULL && i < args->file_count; i++) {
-        if (errors == NULL || errors[i] == NULL) {
+    for (size_t i = 0; i < args->file_count; i++) {
+        if (errors[i] == NULL) {
             sim_scenario_deinit(&scenarios[i]);
         }
-        if (errors != NULL) {
-            free(errors[i]);
-        }
+        free(errors[i]);
     }
+    free(suites);
     free(scenarios);
     free(errors);
     return status;

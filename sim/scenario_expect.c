@@ -22,21 +22,26 @@ static const char *const sim_fate_names[] = {"delivered", "lost", "any",
                                              NULL};
 
 /* Checks a from or to pattern: an actor, an actor prefix ending in '*', or
- * an actor with a variable ("dfm/$new"). */
+ * an actor with a variable ("dfm/$new", sequence steps only). */
 static int sim_load_actor_pattern(sim_loader *loader, const yaml_node_t *node,
-                                  const char *key, const char **out)
+                                  const char *key, bool allow_variables,
+                                  const char **out)
 {
     const char *text = sim_yaml_text(node);
 
     if (sim_yaml_is_scalar(node) &&
         (strchr(text, '*') != NULL || strchr(text, '$') != NULL)) {
         const char *mark = strpbrk(text, "*$");
-        bool valid = *mark == '*' ? mark[1] == '\0' : mark[1] != '\0';
+        bool valid = *mark == '*' ? mark[1] == '\0'
+                                  : allow_variables && mark[1] != '\0';
 
         if (!valid) {
-            return sim_yaml_fail_expected(&loader->y, node, key,
-                                          "an actor, a prefix ending in '*' "
-                                          "or a prefix and a $variable");
+            return sim_yaml_fail_expected(
+                &loader->y, node, key,
+                allow_variables ? "an actor, a prefix ending in '*' or a "
+                                  "prefix and a $variable"
+                                : "an actor or a prefix ending in '*' "
+                                  "(variables work in sequence steps only)");
         }
         return sim_yaml_node_string(&loader->y, node, key, out);
     }
@@ -80,9 +85,9 @@ static int sim_load_field_list(sim_loader *loader, const yaml_node_t *node,
     return rc;
 }
 
-/* {contains: [...], excludes: [...]}, each with one item or a list, as one
- * match per key. Returns the number of matches written, or a negative errno
- * value. */
+/* Reads {contains: [...], excludes: [...]}, each with one item or a list,
+ * as one match per key. Returns the number of matches written, or a
+ * negative errno value. */
 static int sim_load_field_membership(sim_loader *loader,
                                      const yaml_node_t *node, const char *key,
                                      sim_field_match *matches)
@@ -131,7 +136,6 @@ static int sim_load_field_scalar(sim_loader *loader, const yaml_node_t *node,
 {
     const char *text = sim_yaml_text(node);
 
-    match->text = text;
     if (strcmp(text, "*") == 0) {
         match->op = SIM_FIELD_PRESENT;
     } else if (text[0] == '$') {
@@ -232,11 +236,13 @@ static int sim_load_pattern(sim_loader *loader, const yaml_node_t *node,
     pattern->kind = sim_msg_kinds[index];
     if (rc == 0 && (value = sim_yaml_get(y, node, "from")) != NULL) {
         sim_yaml_path_key(key, sizeof(key), path, "from");
-        rc = sim_load_actor_pattern(loader, value, key, &pattern->from);
+        rc = sim_load_actor_pattern(loader, value, key, allow_variables,
+                                    &pattern->from);
     }
     if (rc == 0 && (value = sim_yaml_get(y, node, "to")) != NULL) {
         sim_yaml_path_key(key, sizeof(key), path, "to");
-        rc = sim_load_actor_pattern(loader, value, key, &pattern->to);
+        rc = sim_load_actor_pattern(loader, value, key, allow_variables,
+                                    &pattern->to);
     }
     if (rc == 0 && (value = sim_yaml_get(y, node, "fate")) != NULL) {
         sim_yaml_path_key(key, sizeof(key), path, "fate");

@@ -92,7 +92,8 @@ int sim_load_id(sim_loader *loader, const yaml_node_t *node, const char *key,
                 const char **out)
 {
     static const char *what =
-        "an id of 1 to 63 characters from A-Z, a-z, 0-9, '_', '-' and '.'";
+        "an id of 1 to 63 characters from A-Z, a-z, 0-9, '_', '-' and '.', "
+        "not only dots";
     const char *text = sim_yaml_text(node);
     size_t len;
 
@@ -100,7 +101,8 @@ int sim_load_id(sim_loader *loader, const yaml_node_t *node, const char *key,
         return sim_yaml_fail_expected(&loader->y, node, key, what);
     }
     len = strlen(text);
-    if (len == 0 || len > LB_ID_LEN_MAX) {
+    /* "." and ".." would name folders other than the scenario's own. */
+    if (len == 0 || len > LB_ID_LEN_MAX || strspn(text, ".") == len) {
         return sim_yaml_fail_expected(&loader->y, node, key, what);
     }
     for (size_t i = 0; i < len; i++) {

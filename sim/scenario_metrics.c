@@ -11,7 +11,7 @@ const char *const sim_invariant_names[SIM_INVARIANT_COUNT] = {
     "no_request_after_stop",   /* nothing sent to stopped components */
     "instances_within_bounds", /* min_instances <= count <= max_instances */
     "single_scale_out",        /* one scale-out per overload */
-    "requests_answered",       /* every LB request answered or timed out */
+    "requests_answered",       /* every LB request replied to or timed out */
 };
 
 int sim_invariant_index(const char *name)

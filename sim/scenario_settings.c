@@ -45,9 +45,9 @@ static bool sim_policy_is_duration(const char *name)
     return false;
 }
 
-/* The text handed to lb_policy_set. A parameter in microseconds also takes a
- * duration with a unit ("10s"), which becomes its count of microseconds;
- * a plain integer stays a count of microseconds. */
+/* Writes the text handed to lb_policy_set. A parameter in microseconds also
+ * takes a duration with a unit ("10s") and gets its count of microseconds.
+ * A plain integer stays a count of microseconds. */
 static int sim_policy_value_text(sim_loader *loader, const yaml_node_t *name,
                                  const yaml_node_t *value, const char *key,
                                  char *text, size_t text_len)

@@ -28,7 +28,9 @@ static void sim_trace_field_cb(void *data, size_t len, void *ctx)
     size_t column = scan->column++;
     char *tenant;
 
-    if (scan->rc != 0 || scan->row == 0 || column != 1) {
+    /* CSV_APPEND_NULL ends data with a NUL, so it is a string here. */
+    if (scan->rc != 0 || scan->row == 0 || column != 1 ||
+        sim_name_list_has(&scan->loader->tenants, data)) {
         return;
     }
     tenant = sim_pool_alloc(&scan->loader->scenario->pool, len + 1);

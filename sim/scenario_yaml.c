@@ -58,6 +58,30 @@ static int sim_yaml_syntax_error(sim_yaml *y, const yaml_parser_t *parser)
     return -EINVAL;
 }
 
+/* A scenario is one document: a second one ("---") would be ignored
+ * silently, so it is an error. */
+static int sim_yaml_check_single(sim_yaml *y, yaml_parser_t *parser)
+{
+    yaml_document_t extra;
+    const yaml_node_t *root;
+    int rc = 0;
+
+    if (!yaml_parser_load(parser, &extra)) {
+        return sim_yaml_syntax_error(y, parser);
+    }
+    root = yaml_document_get_root_node(&extra);
+    if (root != NULL) {
+        snprintf(y->err, y->err_len,
+                 "%s:%zu:%zu: key '(none)': expected one YAML document, got "
+                 "a second one",
+                 y->path, root->start_mark.line + 1,
+                 root->start_mark.column + 1);
+        rc = -EINVAL;
+    }
+    yaml_document_delete(&extra);
+    return rc;
+}
+
 int sim_yaml_open(sim_yaml *y, const char *path, sim_pool *pool, char *err,
                   size_t err_len)
 {
@@ -96,6 +120,9 @@ int sim_yaml_open(sim_yaml *y, const char *path, sim_pool *pool, char *err,
                      path);
             rc = -EINVAL;
         }
+    }
+    if (rc == 0) {
+        rc = sim_yaml_check_single(y, &parser);
     }
 
     yaml_parser_delete(&parser);

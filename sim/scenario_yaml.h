@@ -17,7 +17,7 @@
 #include "sim_pool.h"
 #include "sim_time.h"
 
-/* Longest key path kept in messages. */
+/* Maximum length of a key path in messages, in bytes. */
 #define SIM_YAML_PATH_MAX 160
 
 typedef struct sim_yaml {

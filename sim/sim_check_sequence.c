@@ -103,30 +103,30 @@ static void sim_report_near_misses(const sim_step *step,
                                    const sim_seq_state *state,
                                    sim_text *detail)
 {
-    size_t shown = 0;
+    size_t misses_shown = 0;
 
     for (size_t i = state->next;
-         i < record->msg_count && shown < SIM_NEAR_MISSES_MAX; i++) {
+         i < record->msg_count && misses_shown < SIM_NEAR_MISSES_MAX; i++) {
         const sim_msg *msg = &record->msgs[i];
         sim_bindings trial = state->bindings;
-        sim_text why = {0};
+        sim_text reason = {0};
 
         if (strcmp(msg->kind, step->pattern.kind) != 0) {
             continue;
         }
-        if (!sim_match_msg(&step->pattern, msg, &trial, &why)) {
-            if (shown == 0) {
+        if (!sim_match_msg(&step->pattern, msg, &trial, &reason)) {
+            if (misses_shown == 0) {
                 sim_text_printf(detail, "  %s messages that did not match:\n",
                                 step->pattern.kind);
             }
             sim_text_printf(detail, "    ");
             sim_msg_describe(msg, detail);
-            sim_text_printf(detail, "\n      (%s)\n", sim_text_get(&why));
-            shown++;
+            sim_text_printf(detail, "\n      (%s)\n", sim_text_get(&reason));
+            misses_shown++;
         }
-        sim_text_free(&why);
+        sim_text_free(&reason);
     }
-    if (shown == 0) {
+    if (misses_shown == 0) {
         sim_text_printf(detail, "  no %s message after the last matching "
                                 "step\n",
                         step->pattern.kind);

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A request kind the LB sends, the replies that answer it, and which
- * timeout of the policy bounds the wait. */
+/* A request kind the LB sends, the reply kinds that close it, and the
+ * policy timeout that bounds the wait for them. */
 typedef struct sim_request_kind {
     const char *request;
     const char *replies[2];

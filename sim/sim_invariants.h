@@ -2,7 +2,7 @@
  * run: the world checks the others while it runs.
  *
  * single_scale_out: no two scale-outs (instance_create with different
- * request ids) answer the same overload notification.
+ * request ids) follow the same overload notification.
  * requests_answered: every request the LB sends gets a delivered reply from
  * its receiver, or the controller logs that it timed out or gave it up, or
  * the run ends before the request's timeout. */

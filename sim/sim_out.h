@@ -35,7 +35,8 @@ int sim_out_sequence_mmd(FILE *out, const sim_run_result *run);
 /* JUnit XML: the whole document for one run, or the pieces to combine
  * several runs into one document. */
 int sim_out_junit_xml(FILE *out, const sim_run_result *run);
-void sim_out_junit_begin(FILE *out, size_t tests, size_t failures);
+void sim_out_junit_begin(FILE *out, size_t tests, size_t failures,
+                         size_t errors);
 void sim_out_junit_suite(FILE *out, const sim_run_result *run);
 /* A testsuite for a file that did not load or run: one testcase in error. */
 void sim_out_junit_error(FILE *out, const char *file, const char *message);
@@ -46,8 +47,8 @@ void sim_out_junit_end(FILE *out);
 int sim_out_write_all(const char *dir, const sim_run_result *run, char *err,
                       size_t err_len);
 
-/* Writes text as one CSV field, quoted when it holds a comma, a quote or a
- * line break. */
+/* Writes text as one CSV field, quoted when it contains a comma, a quote or
+ * a line break. */
 void sim_out_csv_field(FILE *out, const char *text);
 
 /* Writes text as a JSON string, with quotes. */

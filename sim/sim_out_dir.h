@@ -1,15 +1,15 @@
 /* Output folders that appear whole or not at all.
  *
  * A run writes into a fresh temporary folder beside the final one and
- * renames it into place at the end, so that a failed run leaves no
- * half-written outputs and an earlier run's folder stays until the new one
- * is complete. */
+ * renames it into place at the end. So a failed run leaves no half-written
+ * outputs, and an earlier run's folder stays until the new one is
+ * complete. */
 #ifndef SIM_OUT_DIR_H
 #define SIM_OUT_DIR_H
 
 #include <stddef.h>
 
-/* Longest output folder path. */
+/* Maximum length of an output folder path, in bytes. */
 #define SIM_OUT_PATH_MAX 4096
 
 /* Creates the parents of final_dir and a temporary folder beside it, whose
@@ -19,7 +19,7 @@ int sim_out_dir_begin(const char *final_dir, char *tmp_dir, char *err,
                       size_t err_len);
 
 /* Moves tmp_dir to final_dir. An existing final_dir is replaced only when it
- * holds a summary.json, that is when an earlier lbsim run wrote it. Returns
+ * contains a summary.json, that is when an earlier lbsim run wrote it. Returns
  * 0 or a negative errno value with a message in err; tmp_dir is removed
  * either way. */
 int sim_out_dir_commit(const char *tmp_dir, const char *final_dir, char *err,

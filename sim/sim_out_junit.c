@@ -35,12 +35,14 @@ void sim_out_xml_text(FILE *out, const char *text)
     }
 }
 
-void sim_out_junit_begin(FILE *out, size_t tests, size_t failures)
+void sim_out_junit_begin(FILE *out, size_t tests, size_t failures,
+                         size_t errors)
 {
     fprintf(out,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<testsuites name=\"lbsim\" tests=\"%zu\" failures=\"%zu\">\n",
-            tests, failures);
+            "<testsuites name=\"lbsim\" tests=\"%zu\" failures=\"%zu\" "
+            "errors=\"%zu\">\n",
+            tests, failures, errors);
 }
 
 void sim_out_junit_end(FILE *out)
@@ -98,7 +100,7 @@ void sim_out_junit_error(FILE *out, const char *file, const char *message)
 
 int sim_out_junit_xml(FILE *out, const sim_run_result *run)
 {
-    sim_out_junit_begin(out, run->check->count, run->check->failed);
+    sim_out_junit_begin(out, run->check->count, run->check->failed, 0);
     sim_out_junit_suite(out, run);
     sim_out_junit_end(out);
     return ferror(out) ? -EIO : 0;

@@ -8,8 +8,8 @@
 #include "sim_out.h"
 #include "sim_units.h"
 
-/* Whether NGINX answered table version with routes_applied (its answer may
- * have been lost on the way back: the table applied all the same). */
+/* Whether NGINX sent routes_applied for table version. The reply may have
+ * been lost on the way back, but NGINX applied the table all the same. */
 static bool sim_version_applied(const sim_record *record, size_t from,
                                 const char *version)
 {

@@ -79,20 +79,42 @@ static void sim_json_policy(FILE *out, const lb_policy *policy)
     fputs("\n  },\n", out);
 }
 
-static void sim_json_settings(FILE *out, const sim_scenario *scenario)
+static const char *sim_dist_name(model_dist_kind kind)
 {
-    const world_config *config = &scenario->world;
+    static const char *const names[] = {"deterministic", "exponential",
+                                        "lognormal", "empirical"};
 
-    fprintf(out, "  \"settings\": {\n    \"duration_us\": %" PRId64
-                 ",\n    \"sample_interval_us\": %" PRId64
-                 ",\n    \"instance_vcpus\": %" PRIu32 ",\n    \"components\": [",
-            config->duration_us, config->sample_interval_us,
+    return (unsigned)kind < 4 ? names[kind] : "unknown";
+}
+
+static void sim_json_dist(FILE *out, const char *name, const model_dist *dist)
+{
+    fprintf(out, "    \"%s\": {\"dist\": \"%s\", \"mean_us\": ", name,
+            sim_dist_name(dist->kind));
+    sim_json_number(out, dist->mean_us);
+    fputs(", \"sigma\": ", out);
+    sim_json_number(out, dist->sigma);
+    fputs("},\n", out);
+}
+
+static void sim_json_topology(FILE *out, const world_config *config)
+{
+    fprintf(out, "    \"instance_vcpus\": %" PRIu32 ",\n    \"components\": [",
             config->instance_vcpus);
     for (size_t i = 0; i < config->component_count; i++) {
-        fprintf(out, "%s", i > 0 ? ", " : "");
-        sim_out_json_string(out, config->components[i].name);
+        const world_component_config *component = &config->components[i];
+
+        fprintf(out, "%s\n      {\"name\": ", i > 0 ? "," : "");
+        sim_out_json_string(out, component->name);
+        fprintf(out,
+                ", \"workers\": %" PRIu32 ", \"queue\": %" PRIu32
+                ", \"service_dist\": \"%s\", \"service_mean_us\": ",
+                component->workers, component->queue_capacity,
+                sim_dist_name(component->service.kind));
+        sim_json_number(out, component->service.mean_us);
+        fputs("}", out);
     }
-    fputs("],\n    \"instances\": [", out);
+    fputs("\n    ],\n    \"instances\": [", out);
     for (size_t i = 0; i < config->instance_count; i++) {
         fprintf(out, "%s", i > 0 ? ", " : "");
         sim_out_json_string(out, config->instances[i].id);
@@ -108,14 +130,47 @@ static void sim_json_settings(FILE *out, const sim_scenario *scenario)
     } else {
         fputs("null", out);
     }
+    fputs(",\n", out);
+}
+
+static void sim_json_models(FILE *out, const world_config *config)
+{
+    const world_dfm_config *dfm = &config->dfm;
+    const world_nginx_config *nginx = &config->nginx;
+
     fprintf(out,
-            ",\n    \"dfm_overload_permille\": %" PRIu32
-            ",\n    \"dfm_low_load_permille\": %" PRIu32
-            ",\n    \"dfm_window_us\": %" PRId64
-            ",\n    \"faults\": %zu,\n    \"tenant_events\": %zu\n  },\n",
-            config->dfm.overload_permille, config->dfm.low_load_permille,
-            config->dfm.window_us, config->fault_count,
-            config->tenant_event_count);
+            "    \"dfm\": {\"sample_interval_us\": %" PRId64
+            ", \"overload_permille\": %" PRIu32
+            ", \"low_load_permille\": %" PRIu32 ", \"window_us\": %" PRId64
+            ", \"restart_delay_us\": %" PRId64 "},\n",
+            dfm->sample_interval_us, dfm->overload_permille,
+            dfm->low_load_permille, dfm->window_us, dfm->restart_delay_us);
+    fprintf(out,
+            "    \"nginx\": {\"drop_errors\": %" PRIu32
+            ", \"drop_window_us\": %" PRId64
+            ", \"request_timeout_us\": %" PRId64 "},\n",
+            nginx->drop_errors, nginx->drop_window_us,
+            nginx->request_timeout_us);
+    sim_json_dist(out, "provider_create_delay", &config->provider.create_delay);
+    sim_json_dist(out, "provider_remove_delay", &config->provider.remove_delay);
+    sim_json_dist(out, "provider_restart_delay",
+                  &config->provider.restart_delay);
+    sim_json_dist(out, "provider_boot_delay", &config->provider.boot_delay);
+    sim_json_dist(out, "link_latency", &config->link_latency);
+}
+
+static void sim_json_settings(FILE *out, const sim_scenario *scenario)
+{
+    const world_config *config = &scenario->world;
+
+    fprintf(out,
+            "  \"settings\": {\n    \"duration_us\": %" PRId64
+            ",\n    \"sample_interval_us\": %" PRId64 ",\n",
+            config->duration_us, config->sample_interval_us);
+    sim_json_topology(out, config);
+    sim_json_models(out, config);
+    fprintf(out, "    \"faults\": %zu,\n    \"tenant_events\": %zu\n  },\n",
+            config->fault_count, config->tenant_event_count);
 }
 
 static void sim_json_metrics(FILE *out, const sim_metrics *m)

@@ -1,7 +1,7 @@
 /* A memory pool that frees everything it handed out in one call.
  *
  * The scenario loader and the message recorder build many small strings and
- * arrays whose lifetime is the whole run; the pool spares each of them its
+ * arrays that live as long as the run, so the pool spares each of them its
  * own free. Allocations are aligned for any type. */
 #ifndef SIM_POOL_H
 #define SIM_POOL_H

@@ -1,5 +1,6 @@
-/* What a run leaves behind for the checker and the outputs: every message,
- * every sample, every invariant violation and the tenant totals.
+/* The record of a run for the checker and the outputs: every message, every
+ * sample, every invariant violation, the controller's log and the tenant
+ * totals.
  *
  * The recorder copies what the world's observer hands it, because the
  * world's records are valid only during the callback. Strings live in the

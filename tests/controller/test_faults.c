@@ -409,12 +409,18 @@ static void create_given_up_unknown_ready_removed(void **state)
     h.policy.retries_max = 0;
     lb_request_id create_id = overload_until_create(&h);
 
-    /* Given up after provider_timeout_us: the listing shows nothing new. */
+    /* Given up after provider_timeout_us: the listing shows nothing new,
+     * nor does the one repeated after retry_backoff_min_us. */
     fake_advance_to(&h.world, S(220));
     const fake_call *list = fake_expect(&h.world, "instance_list", "");
     lb_instance_info listed[] = { { "ctl0", "" }, { "i1", "" } };
     lb_on_instance_list(h.controller, list->id, 2, listed);
     fake_expect_no_call(&h.world);
+    fake_advance_to(&h.world, S(221));
+    list = fake_expect(&h.world, "instance_list", "");
+    lb_on_instance_list(h.controller, list->id, 2, listed);
+    fake_expect_no_call(&h.world);
+    assert_int_equal(fake_count_logs(&h.world, "listing_given_up", NULL), 1);
 
     /* Then the instance boots after all: it is removed, not used. */
     fake_advance_to(&h.world, S(300));
@@ -508,8 +514,14 @@ static void restarted_instance_crashes_while_booting(void **state)
                                      "action=give_up instance=i1 "
                                      "reason=ready_timeout"), 1);
 
-    /* A late ready from the failed instance does not route to it. */
+    /* It boots after all: its components start, then its tenants return. */
     lb_on_dfm_ready(h.controller, "i1");
+    const fake_call *start = fake_expect(&h.world, "components_start",
+                                         "instance=i1 components=dev,dep "
+                                         "tenants=t1,t2");
+    fake_expect_no_call(&h.world);
+    lb_on_components_started(h.controller, start->id, "i1");
+    fake_expect(&h.world, "routes_apply", ROUTES_T1_T2_ON_I1_T3_ON_I2);
     fake_expect_no_call(&h.world);
     harness_destroy(&h);
 }

@@ -48,7 +48,7 @@ static void record_routes(sim_record *record)
     record_add(record, SIM_S(5), "lb", "nginx", "routes_apply", 0,
                "version=2 default=i1 routes=t1/dev:i1,t2/dev:i2",
                SIM_MSG_LOST);
-    /* Version 3 applied; the answer was lost, the table applied anyway. */
+    /* NGINX applied version 3 but its reply was lost: the table counts. */
     record_add(record, SIM_S(6), "lb", "nginx", "routes_apply", 0,
                "version=3 default=i1 routes=t2/dep:i2", SIM_MSG_DELIVERED);
     record_add(record, SIM_S(6) + 1, "nginx", "lb", "routes_applied", 0,

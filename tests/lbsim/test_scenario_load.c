@@ -270,6 +270,28 @@ static void step_unknown_kind_named(void **state)
     assert_non_null(strstr(f->err, "tenant_removed, got 'overlaod'"));
 }
 
+static void second_document_rejected(void **state)
+{
+    fixture *f = *state;
+
+    assert_int_equal(load_text(f, base_yaml, "---\nname: other\n"),
+                     -EINVAL);
+    assert_place(f, 19, 1, "(none)");
+    assert_non_null(strstr(f->err, "expected one YAML document"));
+}
+
+static void dots_only_name_rejected(void **state)
+{
+    fixture *f = *state;
+    char text[sizeof(base_yaml)];
+
+    memcpy(text, base_yaml, sizeof(text));
+    memcpy(text, "name: ..  ", 10);
+    assert_int_equal(load_text(f, text, ""), -EINVAL);
+    assert_place(f, 1, 7, "name");
+    assert_non_null(strstr(f->err, "not only dots, got '..'"));
+}
+
 static void missing_file_named(void **state)
 {
     fixture *f = *state;
@@ -354,6 +376,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(unknown_policy_named, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(step_unknown_kind_named,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(second_document_rejected,
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(dots_only_name_rejected,
                                         fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(missing_file_named, fixture_setup,
                                         fixture_teardown),

@@ -7,7 +7,7 @@
 #   provider.sh STATE_DIR list
 # and the test itself as "provider.sh STATE_DIR start ID RUNNING_COMPONENTS"
 # for the first instance. STATE_DIR/provider.env sets STANDIN, LBD_URL and
-# TOKEN_FILE. Each answer is one JSON object on stdout.
+# TOKEN_FILE. Each reply is one JSON object on stdout.
 set -eu
 
 dir=$1

@@ -1,6 +1,7 @@
 /* Unit tests of lbd's DFM notification API over loopback: the bearer token
  * is required, and malformed bodies get 400 with a message while the
  * server keeps serving. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +240,87 @@ static void test_api_defers_ready_of_unknown_instance(void **state)
     assert_int_equal(fake_journal_count("dfm_ready instance=i5"), 1);
 }
 
+/* A DFM that records the last start or stop body and responds with
+ * dfm_status. */
+static unsigned dfm_status;
+static char dfm_body[1024];
+
+static unsigned fake_dfm_cb(void *ctx, const json_t *body, json_t **reply,
+                            char *err, size_t err_len)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    (void)ctx;
+    (void)reply;
+
+    snprintf(dfm_body, sizeof(dfm_body), "%s", text);
+    free(text);
+    snprintf(err, err_len, "simulated failure");
+    return dfm_status;
+}
+
+static void run_until_idle(api_fixture *fixture)
+{
+    while (live_loop_curl_running(fixture->loop) > 0) {
+        assert_int_equal(live_loop_run_once(fixture->loop, 100000), 0);
+    }
+    assert_int_equal(live_loop_run_once(fixture->loop, 0), 0);
+}
+
+static void test_dfm_requests_reach_dfm(void **state)
+{
+    api_fixture *fixture = *state;
+    const live_api_route routes[] = {
+        {"POST", "/v1/components/start", fake_dfm_cb, NULL},
+        {"POST", "/v1/components/stop", fake_dfm_cb, NULL},
+    };
+    const char *const tenants[] = {"t1", "t2"};
+    const char *const hostile[] = {"t1", "t;2"};
+    char err[256], address[32];
+
+    live_api_server *dfm = live_api_server_start(fixture->loop, "127.0.0.1:0",
+                                                 TEST_TOKEN, routes, 2, err,
+                                                 sizeof(err));
+    assert_non_null(dfm);
+    snprintf(address, sizeof(address), "127.0.0.1:%u",
+             live_api_server_port(dfm));
+    assert_int_equal(live_registry_set(&fixture->registry, "n2", address), 0);
+
+    dfm_status = 202;
+    assert_int_equal(live_dfm_components_start(&fixture->dfm, "n2", 11, 1,
+                                               tenants, 2), 0);
+    run_until_idle(fixture);
+    assert_string_equal(dfm_body, "{\"components\":[\"dev\"],\"instance\":"
+                        "\"n2\",\"request_id\":11,\"tenants\":[\"t1\","
+                        "\"t2\"]}");
+    assert_string_equal(fake_journal(), "");
+
+    dfm_status = 500;
+    assert_int_equal(live_dfm_components_start(&fixture->dfm, "n2", 12, 3,
+                                               tenants, 1), 0);
+    run_until_idle(fixture);
+    assert_int_equal(fake_journal_count("components_start_failed "
+                                        "request_id=12 instance=n2 reason=DFM "
+                                        "responded with HTTP 500"), 1);
+
+    dfm_status = 202;
+    int64_t deadline_us = live_loop_now_us(fixture->loop) + 30000000;
+    assert_int_equal(live_dfm_components_stop(&fixture->dfm, "n2", 13, 2,
+                                              deadline_us), 0);
+    run_until_idle(fixture);
+    assert_non_null(strstr(dfm_body, "\"components\":[\"dep\"]"));
+    assert_non_null(strstr(dfm_body, "\"deadline_ms\":"));
+    assert_null(strstr(dfm_body, "\"deadline_ms\":0"));
+
+    assert_int_equal(live_dfm_components_start(&fixture->dfm, "n9", 14, 1,
+                                               tenants, 1), -ENOENT);
+    assert_int_equal(live_dfm_components_start(&fixture->dfm, "n2", 15, 1,
+                                               hostile, 2), -EINVAL);
+    run_until_idle(fixture);
+    assert_int_equal(fake_journal_count("request_id=14"), 0);
+    assert_int_equal(fake_journal_count("request_id=15"), 0);
+    live_api_server_stop(dfm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +335,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_api_defers_ready_of_unknown_instance, api_setup,
             api_teardown),
+        cmocka_unit_test_setup_teardown(test_dfm_requests_reach_dfm,
+                                        api_setup, api_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

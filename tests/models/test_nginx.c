@@ -71,14 +71,24 @@ static const model_stats_cell *cell_of(const model_sim *sim, const char *t,
     return NULL;
 }
 
+/* Index of "i1", "i2" or "i9" in the table's instance list. */
+static uint32_t table_index(const char *instance)
+{
+    if (strcmp(instance, "i1") == 0)
+        return 0;
+    if (strcmp(instance, "i2") == 0)
+        return 1;
+    return 2;
+}
+
 /* Sends a table: every listed tenant's dev and dep to one instance. */
 static void send_table(fixture *f, uint64_t version, const char *t1_to,
                        const char *t2_to)
 {
     lb_route_instance instances[] = {{"i1", "i1"}, {"i2", "i2"},
                                      {"i9", "i9"}};
-    uint32_t a = t1_to[1] == '1' ? 0 : t1_to[1] == '2' ? 1 : 2;
-    uint32_t b = t2_to[1] == '1' ? 0 : t2_to[1] == '2' ? 1 : 2;
+    uint32_t a = table_index(t1_to);
+    uint32_t b = table_index(t2_to);
     lb_route routes[] = {{"t1", 0, a}, {"t1", 1, a}, {"t2", 0, b},
                          {"t2", 1, b}};
     lb_routes table = {.version = version, .instance_count = 3,

@@ -158,7 +158,8 @@ static void provider_reply_lost_then_retry(void **state)
     assert_int_equal(test_count_lines(&f.rec, lost), 1);
     assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_DFM_READY), 1);
 
-    /* The LB asks again with the same id: same instance, nothing new. */
+    /* The LB sends the create again with the same id: same instance, no
+     * new one. */
     create(&f, 9);
     run_to(&f, SIM_S(11));
 

@@ -10,6 +10,7 @@
 #include "state.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +90,7 @@ static void lb_routes_choose_default(lb_controller *c)
  * components stay together on its first fallback (*fallback) when it can. */
 static uint32_t lb_routes_target(lb_controller *c, const lb_tenant *tenant,
                                  uint32_t component, uint32_t *added_permille,
-                                 uint32_t *fallback)
+                                 uint32_t *fallback, size_t *missing)
 {
     if (lb_instance_serves(c, tenant->home, component)) {
         return tenant->home;
@@ -101,10 +102,13 @@ static uint32_t lb_routes_target(lb_controller *c, const lb_tenant *tenant,
     uint32_t target = lb_routes_fallback(c, component, tenant->home,
                                          added_permille);
     if (target == LB_NONE) {
-        lb_log(c, LB_LOG_WARN, "route_missing",
-               "tenant=%s component=%s instance=%s reason=no_serving_instance",
-               tenant->id, lb_component_name(c, component),
-               lb_instance_name(c, tenant->home));
+        /* Nothing serves it: keep the home, and count it for one log line
+         * per table. */
+        if (*missing == 0) {
+            snprintf(c->routes_missing_first, sizeof c->routes_missing_first,
+                     "%s/%s", tenant->id, lb_component_name(c, component));
+        }
+        (*missing)++;
         return tenant->home;
     }
     if (*fallback == LB_NONE) {
@@ -134,6 +138,7 @@ static size_t lb_routes_fill(lb_controller *c, uint32_t *index_of,
                              lb_route *routes)
 {
     size_t count = 0;
+    size_t missing = 0;
     uint32_t *added_permille = calloc(c->instance_cap ? c->instance_cap : 1,
                                       sizeof *added_permille);
     assert(added_permille != NULL && "routing table allocation failed");
@@ -150,7 +155,7 @@ static size_t lb_routes_fill(lb_controller *c, uint32_t *index_of,
                 continue;
             }
             uint32_t slot = lb_routes_target(c, tenant, k, added_permille,
-                                             &fallback);
+                                             &fallback, &missing);
             routes[count++] = (lb_route){
                 .tenant = tenant->id,
                 .component = k,
@@ -160,6 +165,11 @@ static size_t lb_routes_fill(lb_controller *c, uint32_t *index_of,
         }
     }
     free(added_permille);
+    if (missing > 0) {
+        lb_log(c, LB_LOG_WARN, "routes_missing",
+               "routes=%zu first=%s reason=no_serving_instance", missing,
+               c->routes_missing_first);
+    }
     return count;
 }
 

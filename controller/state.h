@@ -149,6 +149,7 @@ struct lb_controller {
     lb_time_t routes_deadline_us; /* timeout of routes_version */
     lb_time_t routes_retry_at_us; /* resend after a timeout or rejection */
     uint32_t default_instance;
+    char routes_missing_first[2 * (LB_ID_LEN_MAX + 1)]; /* for the log */
 
     lb_time_t scale_in_quiet_until_us;
     lb_time_t now_us;       /* read once per input */

@@ -53,7 +53,8 @@ static void live_log_line(lb_log_level level, const char *event,
         return;
     }
     live_log_timestamp(ts, sizeof(ts));
-    /* One fprintf per line keeps lines whole when stderr is shared. */
+    /* One fprintf call per line, so that lines of processes sharing stderr
+     * are less likely to interleave. */
     fprintf(stderr, "ts=%s level=%s event=%s%s%s\n", ts,
             live_log_level_names[level], event, fields[0] ? " " : "", fields);
 }

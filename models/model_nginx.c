@@ -223,6 +223,9 @@ void model_nginx_init_routes(model_sim *sim, const world_config *config)
 
 /* ---- tenant create and remove ------------------------------------------ */
 
+/* TODO: a create or remove lost on the way (DEV down, instance crashed, a
+ * drop rule) is not retried by NGINX or the BM Router, so the LB never
+ * hears of that tenant. */
 static void proxy_to_dev(model_sim *sim, const model_msg *msg)
 {
     /* DEV is component 0: the tenant's DEV route, else the default. */

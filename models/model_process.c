@@ -3,7 +3,7 @@
  *
  * CPU model (processor sharing): every request on a worker, and every
  * warm-up burn, demands CPU at once. While the demand fits in the
- * instance's vCPUs each request progresses at full speed; beyond that all
+ * instance's vCPUs, each request progresses at full speed. Beyond that, all
  * of them slow down by the same factor vcpus / demand. A request needs its
  * CPU time (service time times the tenant's cost factor) of progress, so on
  * an idle instance its time on a worker equals its CPU time, and the
@@ -287,7 +287,10 @@ void model_instance_accept(model_sim *sim, uint32_t r)
         return;
     }
     if (p->state != MODEL_PROC_RUNNING) {
-        model_request_finish(sim, r, MODEL_FAIL_PROCESS_DOWN);
+        model_request_finish(sim, r,
+                             p->state == MODEL_PROC_DEAD
+                                 ? MODEL_FAIL_PROCESS_DOWN
+                                 : MODEL_FAIL_PROCESS_STOPPED);
         return;
     }
 

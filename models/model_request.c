@@ -10,10 +10,8 @@
 #include "model_assert.h"
 #include "model_sim.h"
 
-/* Latency histograms of tenants: bin 0 is [0, 1) us, then bins grow by 5 %
- * up to 10^10 us, so a percentile read from them is at most 5 % high. */
-#define HIST_GROWTH 1.05
-#define HIST_MAX_US 1e10
+/* Tenants' latency bins grow by 5 %, so a tenant's p99 is at most 5 % high. */
+#define TENANT_LATENCY_GROWTH 1.05
 
 static void pool_grow(model_sim *sim)
 {
@@ -57,33 +55,17 @@ static void pool_give(model_sim *sim, uint32_t index)
     sim->request_free = index;
 }
 
-static gsl_histogram *hist_new(void)
+/* Adds a completed request's latency to its tenant's and the interval's
+ * histograms, with one logarithm for both. */
+static void latency_add(model_sim *sim, model_tenant *tenant,
+                        double latency_us)
 {
-    size_t bins = (size_t)ceil(log(HIST_MAX_US) / log(HIST_GROWTH)) + 1;
-    gsl_histogram *hist = gsl_histogram_alloc(bins);
-    double *ranges = malloc((bins + 1) * sizeof(*ranges));
+    double ln_latency_us = latency_us >= 1.0 ? log(latency_us) : -1.0;
 
-    MODEL_ASSERT(hist != NULL && ranges != NULL); /* out of memory */
-    ranges[0] = 0.0;
-    for (size_t i = 1; i <= bins; i++)
-        ranges[i] = pow(HIST_GROWTH, (double)(i - 1));
-    gsl_histogram_set_ranges(hist, ranges, bins + 1);
-    free(ranges);
-    return hist;
-}
-
-static void hist_add(model_tenant *tenant, double latency_us)
-{
-    if (tenant->latency_hist == NULL)
-        tenant->latency_hist = hist_new();
-
-    gsl_histogram *hist = tenant->latency_hist;
-    double top = gsl_histogram_max(hist);
-
-    /* Larger values land in the last bin instead of being dropped. */
-    if (latency_us >= top)
-        latency_us = nextafter(top, 0);
-    gsl_histogram_increment(hist, latency_us);
+    if (tenant->latency.hist == NULL)
+        model_latency_init(&tenant->latency, TENANT_LATENCY_GROWTH);
+    model_latency_add_ln(&tenant->latency, ln_latency_us);
+    model_sample_latency(sim, ln_latency_us);
 }
 
 static model_stats_cell *stats_cell(model_tenant *tenant, uint32_t instance,
@@ -146,8 +128,7 @@ void model_request_finish(model_sim *sim, uint32_t index,
         tenant->latency_us_sum += (double)latency_us;
         tenant->wait_us_sum +=
             (double)(req->service_start_us - req->arrival_us);
-        hist_add(tenant, (double)latency_us);
-        model_sample_latency(sim, (double)latency_us);
+        latency_add(sim, tenant, (double)latency_us);
     } else {
         tenant->failed[reason]++;
     }
@@ -157,6 +138,7 @@ void model_request_finish(model_sim *sim, uint32_t index,
 
     pool_give(sim, index);
     if (instance != MODEL_NONE && (reason == MODEL_FAIL_TIMEOUT ||
-                                   reason == MODEL_FAIL_PROCESS_DOWN))
+                                   reason == MODEL_FAIL_PROCESS_DOWN ||
+                                   reason == MODEL_FAIL_PROCESS_STOPPED))
         model_nginx_note_error(sim, instance);
 }

@@ -3,10 +3,11 @@
  * Every sample_interval_us the observer gets the requests, errors and
  * latency percentiles of the interval, and the CPU and counts of each
  * instance not removed. Invariants are checked at each sample and after
- * each routing table; a failure is reported once when it begins:
- * - route_to_running: a tenant with traffic is routed, for a component its
- *   requests use, to an instance that does not run that component, for
- *   longer than the grace time, while some other instance runs it;
+ * each routing table, and a failure is reported once when it begins.
+ * - route_to_running: a tenant with traffic is routed to an instance that
+ *   does not run a component its requests use. It is reported when this
+ *   lasts longer than the grace time while another instance runs that
+ *   component. since_us in the report is the first check that saw it.
  * - instances_within_bounds: the instances not removed are fewer than the
  *   policy's instances_min or more than its instances_max.
  * no_request_after_stop is checked by NGINX as it routes each request. */
@@ -15,25 +16,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
-
 #include "model_assert.h"
 #include "model_sim.h"
 
-void model_sample_latency(model_sim *sim, double latency_us)
-{
-    if (sim->sample_latency_count == sim->sample_latency_cap) {
-        size_t cap = sim->sample_latency_cap == 0
-                         ? 1024
-                         : sim->sample_latency_cap * 2;
+/* Interval latency bins grow by 1 %, so the sample percentiles are at most
+ * 1 % high. */
+#define SAMPLE_LATENCY_GROWTH 1.01
 
-        sim->sample_latencies = realloc(sim->sample_latencies,
-                                        cap * sizeof(*sim->sample_latencies));
-        MODEL_ASSERT(sim->sample_latencies != NULL); /* out of memory */
-        sim->sample_latency_cap = cap;
-    }
-    sim->sample_latencies[sim->sample_latency_count++] = latency_us;
+void model_sample_latency(model_sim *sim, double ln_latency_us)
+{
+    if (sim->sample_latency.hist == NULL)
+        model_latency_init(&sim->sample_latency, SAMPLE_LATENCY_GROWTH);
+    model_latency_add_ln(&sim->sample_latency, ln_latency_us);
 }
 
 static const char *state_name(const model_instance *inst)
@@ -101,18 +95,12 @@ static size_t fill_instances(model_sim *sim)
 
 static void fill_latency(model_sim *sim, world_sample *sample)
 {
-    size_t n = sim->sample_latency_count;
+    model_latency_hist *lh = &sim->sample_latency;
 
-    if (n == 0)
-        return;
-    gsl_sort(sim->sample_latencies, 1, n);
-    sample->latency_p50_us =
-        gsl_stats_quantile_from_sorted_data(sim->sample_latencies, 1, n, 0.5);
-    sample->latency_p95_us =
-        gsl_stats_quantile_from_sorted_data(sim->sample_latencies, 1, n, 0.95);
-    sample->latency_p99_us =
-        gsl_stats_quantile_from_sorted_data(sim->sample_latencies, 1, n, 0.99);
-    sim->sample_latency_count = 0;
+    sample->latency_p50_us = model_latency_quantile(lh, 0.5);
+    sample->latency_p95_us = model_latency_quantile(lh, 0.95);
+    sample->latency_p99_us = model_latency_quantile(lh, 0.99);
+    model_latency_reset(lh);
 }
 
 static void sample_cb(sim_engine *engine, void *ctx, uint64_t arg)
@@ -145,6 +133,8 @@ static void sample_cb(sim_engine *engine, void *ctx, uint64_t arg)
 
 int model_sample_start(model_sim *sim)
 {
+    if (sim->sample_latency.hist == NULL)
+        model_latency_init(&sim->sample_latency, SAMPLE_LATENCY_GROWTH);
     if (sim->sample_interval_us <= sim->duration_us)
         model_schedule(sim, sim->sample_interval_us, sample_cb, sim, 0);
     return 0;

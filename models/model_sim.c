@@ -306,8 +306,7 @@ static void tenant_free(model_tenant *tenant)
     gsl_rng_free(tenant->mix_rng);
     gsl_rng_free(tenant->service_rng);
     free(tenant->cells);
-    if (tenant->latency_hist != NULL)
-        gsl_histogram_free(tenant->latency_hist);
+    model_latency_deinit(&tenant->latency);
 }
 
 static void faults_free(model_sim *sim)
@@ -361,7 +360,7 @@ void model_sim_destroy(model_sim *sim)
     free(sim->trace_path);
     free(sim->requests);
     free(sim->creates);
-    free(sim->sample_latencies);
+    model_latency_deinit(&sim->sample_latency);
     free(sim->sample_rows);
     if (sim->engine != NULL)
         sim_engine_destroy(sim->engine);

@@ -19,11 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <gsl/gsl_histogram.h>
 #include <gsl/gsl_rng.h>
 
 #include "engine.h"
 #include "model_dist.h"
+#include "model_latency.h"
 #include "model_msg.h"
 #include "model_trace.h"
 #include "ports.h"
@@ -35,7 +35,8 @@
 typedef enum model_fail_reason {
     MODEL_FAIL_NONE = 0,
     MODEL_FAIL_QUEUE_FULL,   /* the process's queue was full */
-    MODEL_FAIL_PROCESS_DOWN, /* process absent, stopping, stopped or dead */
+    MODEL_FAIL_PROCESS_DOWN,    /* process dead, or instance torn down */
+    MODEL_FAIL_PROCESS_STOPPED, /* process stopping, stopped or absent */
     MODEL_FAIL_TIMEOUT,      /* the instance sent no reply in time */
     MODEL_FAIL_KILLED,       /* killed at a graceful-stop deadline */
     MODEL_FAIL_NO_ROUTE,     /* NGINX had no instance for the tenant */
@@ -94,7 +95,7 @@ typedef struct model_tenant {
     uint64_t completed;
     double latency_us_sum;
     double wait_us_sum; /* time queued before a worker, completed only */
-    gsl_histogram *latency_hist;
+    model_latency_hist latency; /* 5 % bins; allocated at first need */
 } model_tenant;
 
 /* ---- requests ------------------------------------------------------- */
@@ -349,9 +350,7 @@ struct model_sim {
     sim_time_t sample_interval_us;
     uint64_t sample_requests;
     uint64_t sample_errors;
-    double *sample_latencies;
-    size_t sample_latency_count;
-    size_t sample_latency_cap;
+    model_latency_hist sample_latency; /* 1 % bins, reset each sample */
     world_instance_sample *sample_rows;
     size_t sample_row_cap;
     sim_time_t invariant_grace_us;
@@ -489,7 +488,9 @@ int model_bm_router_start(model_sim *sim);
 /* ---- model_sample.c ----------------------------------------------------- */
 
 int model_sample_start(model_sim *sim);
-void model_sample_latency(model_sim *sim, double latency_us);
+/* Adds a completed request's latency, as its natural logarithm (negative
+ * below 1 us), to the current interval. */
+void model_sample_latency(model_sim *sim, double ln_latency_us);
 /* Checks the invariants the world can see; reports each failure once when
  * it begins. */
 void model_invariants_check(model_sim *sim);

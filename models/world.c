@@ -138,26 +138,6 @@ size_t world_tenant_count(const world *w)
     return w->sim->tenant_count;
 }
 
-static double hist_quantile(const gsl_histogram *hist, double q)
-{
-    double total = gsl_histogram_sum(hist);
-    double seen = 0;
-
-    if (total <= 0)
-        return 0.0;
-    for (size_t i = 0; i < gsl_histogram_bins(hist); i++) {
-        double lower;
-        double upper;
-
-        seen += gsl_histogram_get(hist, i);
-        if (seen >= q * total) {
-            gsl_histogram_get_range(hist, i, &lower, &upper);
-            return upper;
-        }
-    }
-    return gsl_histogram_max(hist);
-}
-
 void world_tenant_totals_at(const world *w, size_t index,
                             world_tenant_totals *out)
 {
@@ -173,14 +153,17 @@ void world_tenant_totals_at(const world *w, size_t index,
         .requests = t->requests,
         .failed = failed,
         .failed_queue_full = t->failed[MODEL_FAIL_QUEUE_FULL],
-        .failed_process_down = t->failed[MODEL_FAIL_PROCESS_DOWN],
+        .failed_process_down = t->failed[MODEL_FAIL_PROCESS_DOWN] +
+                               t->failed[MODEL_FAIL_PROCESS_STOPPED],
+        .failed_process_stopped = t->failed[MODEL_FAIL_PROCESS_STOPPED],
+        .failed_no_route = t->failed[MODEL_FAIL_NO_ROUTE],
         .failed_timeout = t->failed[MODEL_FAIL_TIMEOUT],
         .failed_killed = t->failed[MODEL_FAIL_KILLED],
         .latency_mean_us = t->completed > 0
                                ? t->latency_us_sum / (double)t->completed
                                : 0.0,
-        .latency_p99_us = t->latency_hist != NULL
-                              ? hist_quantile(t->latency_hist, 0.99)
+        .latency_p99_us = t->latency.hist != NULL
+                              ? model_latency_quantile(&t->latency, 0.99)
                               : 0.0,
     };
 }

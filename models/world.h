@@ -210,7 +210,9 @@ typedef struct world_instance_sample {
     uint64_t errors;
 } world_instance_sample;
 
-/* What happened over one sample interval, at its end. */
+/* What happened over one sample interval, at its end. The percentiles come
+ * from 1 % bins and are at most 1 % high. instances is valid only during the
+ * on_sample call. */
 typedef struct world_sample {
     sim_time_t at_us;
     uint64_t requests;
@@ -247,7 +249,11 @@ typedef struct world_tenant_totals {
     uint64_t failed_timeout;
     uint64_t failed_killed; /* killed at a stop deadline */
     double latency_mean_us;
-    double latency_p99_us;
+    double latency_p99_us; /* from 5 % bins: at most 5 % high */
+    /* Part of failed_process_down: the process was stopping, stopped or
+     * never started (the rest found it dead or its instance torn down). */
+    uint64_t failed_process_stopped;
+    uint64_t failed_no_route; /* NGINX had no instance for the tenant */
 } world_tenant_totals;
 
 typedef struct world world;

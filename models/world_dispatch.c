@@ -1,6 +1,7 @@
 /* Delivery of messages that reach the LB: each becomes the lb_on_* call of
  * the controller, with tenant and instance indexes turned back into ids. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "model_assert.h"
 #include "model_sim.h"
@@ -11,15 +12,22 @@ static const char *instance_id(const model_sim *sim, uint32_t index)
     return index < sim->instance_count ? sim->instances[index].id : "";
 }
 
+/* Tenant ids are copied before they go to the controller: a port call it
+ * makes during the input may add a tenant, which can move the tenant
+ * table. */
+typedef char tenant_name[LB_ID_LEN_MAX + 1];
+
 static void deliver_stats(world *w, const model_sim *sim, const model_msg *msg)
 {
     const model_stats_item *items = msg->items;
     lb_stats_row *rows = calloc(msg->item_count + 1, sizeof(*rows));
+    tenant_name *names = calloc(msg->item_count + 1, sizeof(*names));
 
-    MODEL_ASSERT(rows != NULL); /* out of memory */
+    MODEL_ASSERT(rows != NULL && names != NULL); /* out of memory */
     for (size_t i = 0; i < msg->item_count; i++) {
+        memcpy(names[i], sim->tenants[items[i].tenant].id, sizeof(names[i]));
         rows[i] = (lb_stats_row){
-            .tenant = sim->tenants[items[i].tenant].id,
+            .tenant = names[i],
             .instance = instance_id(sim, items[i].instance),
             .component = items[i].component,
             .requests = items[i].requests,
@@ -38,6 +46,7 @@ static void deliver_stats(world *w, const model_sim *sim, const model_msg *msg)
 
     lb_on_stats_reply(w->controller, &stats);
     free(rows);
+    free(names);
 }
 
 static void deliver_load(world *w, const model_sim *sim, const model_msg *msg)
@@ -134,6 +143,10 @@ static void deliver_dfm(world *w, const model_sim *sim, const model_msg *msg)
 static void deliver_nginx(world *w, const model_sim *sim, const model_msg *msg)
 {
     lb_controller *c = w->controller;
+    tenant_name tenant = "";
+
+    if (msg->tenant != MODEL_NONE)
+        memcpy(tenant, sim->tenants[msg->tenant].id, sizeof(tenant));
 
     switch (msg->kind) {
     case MODEL_MSG_STATS_REPLY:
@@ -150,11 +163,10 @@ static void deliver_nginx(world *w, const model_sim *sim, const model_msg *msg)
                                 msg->value, msg->time_us);
         break;
     case MODEL_MSG_TENANT_CREATED:
-        lb_on_tenant_created(c, sim->tenants[msg->tenant].id,
-                             instance_id(sim, msg->instance));
+        lb_on_tenant_created(c, tenant, instance_id(sim, msg->instance));
         break;
     case MODEL_MSG_TENANT_REMOVED:
-        lb_on_tenant_removed(c, sim->tenants[msg->tenant].id);
+        lb_on_tenant_removed(c, tenant);
         break;
     default:
         break;

@@ -5,7 +5,7 @@
  * duplicates, fails and delays replies past every timeout, and random
  * notifications arrive: overload, low load, components and instances
  * failing, tenants created and removed. No routing table may name an
- * instance whose components were told to stop. Then the faults stop, and
+ * instance after a components_stop went to it. Then the faults stop, and
  * once everything settled, the instances the controller tracks must be
  * exactly the instances the provider runs. Each seed is a fixed sequence,
  * so a failure repeats. */

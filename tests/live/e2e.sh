@@ -1,7 +1,8 @@
 #!/bin/bash
 # End-to-end test of lbd: Debian's nginx, lbd and lbd-standin instances on
 # loopback, with bounded curl traffic for four tenants. It checks the
-# topology's scenarios 2-5 and that lbd rebuilds its state after a restart:
+# scenarios numbered 2-5 in scenarios/ and that lbd rebuilds its state
+# after a restart:
 #   2. overload: the heavy tenant moves to a new instance;
 #   4. a crashed component: its tenant is routed around it and back;
 #   5. a crashed instance: its tenant is routed around it and back after
@@ -209,13 +210,16 @@ served_elsewhere() {
 # True when nginx confirmed the last table lbd sent, so that no worker with
 # an older table accepts requests any more.
 routes_settled() {
-    local version
-    version=$(grep -o 'event=routes_send version=[0-9]*' "$TMP/lbd.log" | tail -n 1)
-    [ -n "$version" ] && grep -q "event=routes_applied ${version#event=routes_send }\$" "$TMP/lbd.log"
+    local since version current
+    # Only the log of the running lbd counts: versions restart at 1.
+    since=$(grep -n 'event=api_listening ' "$TMP/lbd.log" | tail -n 1 | cut -d: -f1)
+    current=$(tail -n +"${since:-1}" "$TMP/lbd.log")
+    version=$(grep -o 'event=routes_send version=[0-9]*' <<<"$current" | tail -n 1)
+    [ -n "$version" ] && grep -q "event=routes_applied ${version#event=routes_send }\$" <<<"$current"
 }
 
-# Waits for TENANT to be served somewhere other than (or, with "is", by)
-# INSTANCE with the table settled.
+# Waits until the check "$@" (served_by_is or served_elsewhere) passes, then
+# until nginx applied lbd's last table, and checks it again.
 wait_served() {
     local timeout_s=$1 what=$2
     shift 2
@@ -375,7 +379,12 @@ control i1 /v1/standin/load '{"cpu_permille":300}'
 control "$NEW" /v1/standin/load '{"cpu_permille":50}'
 wait_for 90 "$NEW removed" lbd_logged "event=instance_removed request_id=[0-9]* instance=$NEW"
 wait_served 10 "t1 on i1" served_by_is t1 i1
-sleep 1 # NOTE: lets the traffic loop send a few rounds after the removal
+# A few more rounds of traffic once the instance is gone.
+sent_at_removal=$(wc -l <"$TMP/traffic-move.txt")
+traffic_grew() {
+    [ "$(wc -l <"$TMP/traffic-move.txt")" -ge $((sent_at_removal + 28)) ]
+}
+wait_for 20 "traffic after the removal" traffic_grew
 traffic_stop move
 lbd_sequence "event=low_load instance=$NEW" "event=routes_applied" \
     "event=components_stop instance=$NEW" \

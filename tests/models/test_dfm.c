@@ -159,8 +159,9 @@ static void dfm_stop_kills_at_deadline(void **state)
     assert_int_equal(f.sim->tenants[0].failed[MODEL_FAIL_KILLED], in_flight);
     assert_int_equal(f.sim->instances[i1].procs[0].state, MODEL_PROC_STOPPED);
     assert_int_equal(f.sim->instances[i1].procs[1].state, MODEL_PROC_STOPPED);
-    /* New requests after the stop fail as "process down". */
-    assert_true(f.sim->tenants[0].failed[MODEL_FAIL_PROCESS_DOWN] > 0);
+    /* New requests after the stop fail as "process stopped". */
+    assert_true(f.sim->tenants[0].failed[MODEL_FAIL_PROCESS_STOPPED] > 0);
+    assert_int_equal(f.sim->tenants[0].failed[MODEL_FAIL_PROCESS_DOWN], 0);
     finish(&f);
 }
 
@@ -221,6 +222,7 @@ static void dfm_restarts_dead_process(void **state)
     uint64_t down_errors = f.sim->tenants[0].failed[MODEL_FAIL_PROCESS_DOWN];
 
     assert_true(down_errors > 50);
+    assert_int_equal(f.sim->tenants[0].failed[MODEL_FAIL_PROCESS_STOPPED], 0);
     run_to(&f, SIM_S(6));
 
     const test_delivery *up =

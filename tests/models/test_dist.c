@@ -15,6 +15,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "model_dist.h"
+#include "model_latency.h"
 #include "rng.h"
 
 #define DRAWS 200000
@@ -125,12 +126,42 @@ static void dist_rejects_bad_parameters(void **state)
     assert_non_null(strstr(err, "service: empirical"));
 }
 
+/* Percentiles from log bins are at most one bin width (here 1 %) high and
+ * never low. */
+static void latency_quantiles_bounded(void **state)
+{
+    model_latency_hist lh;
+
+    (void)state;
+    model_latency_init(&lh, 1.01);
+    assert_true(model_latency_quantile(&lh, 0.5) == 0.0);
+    for (int v = 1; v <= 10000; v++)
+        model_latency_add(&lh, (double)v);
+    model_latency_add(&lh, 0.25);
+    model_latency_add(&lh, 1e12); /* beyond the last bin: kept there */
+    assert_true(model_latency_count(&lh) == 10002.0);
+
+    double p50 = model_latency_quantile(&lh, 0.5);
+    double p99 = model_latency_quantile(&lh, 0.99);
+
+    assert_true(p50 >= 5000.0);
+    assert_true(p50 <= 5001.0 * 1.01);
+    assert_true(p99 >= 9900.0);
+    assert_true(p99 <= 9901.0 * 1.01);
+    assert_true(model_latency_quantile(&lh, 1.0) >= MODEL_LATENCY_MAX_US);
+
+    model_latency_reset(&lh);
+    assert_true(model_latency_count(&lh) == 0.0);
+    model_latency_deinit(&lh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dist_means),
         cmocka_unit_test(dist_empirical_values),
         cmocka_unit_test(dist_rejects_bad_parameters),
+        cmocka_unit_test(latency_quantiles_bounded),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

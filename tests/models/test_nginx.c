@@ -364,7 +364,7 @@ static void nginx_reports_request_after_stop(void **state)
 
     /* Reported once for the stop, not once per request. */
     assert_int_equal(test_count_lines(&f.rec, violation), 1);
-    assert_true(f.sim->tenants[0].failed[MODEL_FAIL_PROCESS_DOWN] > 10);
+    assert_true(f.sim->tenants[0].failed[MODEL_FAIL_PROCESS_STOPPED] > 10);
     finish(&f);
 }
 

@@ -105,6 +105,41 @@ static void world_same_seed_same_trace(void **state)
     test_recorder_deinit(&b.rec);
 }
 
+static void world_totals_by_reason(void **state)
+{
+    test_config tc;
+    lb_policy policy;
+    run_result run;
+
+    (void)state;
+    constant_setup(&tc, &policy);
+    tc.config.dfm.restart_delay_us = SIM_S(2);
+    tc.faults[0] = (world_fault){
+        .kind = WORLD_FAULT_KILL_PROCESS, .at_us = SIM_S(5),
+        .until_us = SIM_TIME_MAX, .probability = 1.0, .instance = "i1",
+        .component = "dev"};
+    tc.config.fault_count = 1;
+    run_world(&tc, &run);
+
+    /* dev is down for 2 s at 100 req/s, with no other instance to go to. */
+    assert_in_range(run.totals.failed_process_down, 150, 250);
+    assert_int_equal(run.totals.failed_process_stopped, 0);
+    assert_int_equal(run.totals.failed_queue_full, 0);
+    assert_int_equal(run.totals.failed_timeout, 0);
+    assert_int_equal(run.totals.failed_killed, 0);
+    assert_int_equal(run.totals.failed_no_route, 0);
+    assert_int_equal(run.totals.failed, run.totals.failed_process_down);
+    assert_true(run.totals.latency_p99_us >= 1000.0);
+
+    const char *down[] = {" dfm/i1 lb component_down ", "component=dev",
+                          NULL};
+    const char *up[] = {" dfm/i1 lb component_up ", "component=dev", NULL};
+
+    assert_int_equal(test_count_lines(&run.rec, down), 1);
+    assert_int_equal(test_count_lines(&run.rec, up), 1);
+    test_recorder_deinit(&run.rec);
+}
+
 static void world_rejects_bad_config(void **state)
 {
     test_config tc;
@@ -126,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(world_constant_traffic),
         cmocka_unit_test(world_same_seed_same_trace),
+        cmocka_unit_test(world_totals_by_reason),
         cmocka_unit_test(world_rejects_bad_config),
     };
 

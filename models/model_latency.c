@@ -1,0 +1,73 @@
+/* Latency histograms with logarithmic bins. */
+#include "model_latency.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "model_assert.h"
+
+void model_latency_init(model_latency_hist *lh, double growth)
+{
+    MODEL_ASSERT(growth > 1.0);
+
+    size_t bins = (size_t)ceil(log(MODEL_LATENCY_MAX_US) / log(growth)) + 1;
+    double *ranges = malloc((bins + 1) * sizeof(*ranges));
+
+    lh->hist = gsl_histogram_alloc(bins);
+    MODEL_ASSERT(lh->hist != NULL && ranges != NULL); /* out of memory */
+    ranges[0] = 0.0;
+    for (size_t i = 1; i <= bins; i++)
+        ranges[i] = pow(growth, (double)(i - 1));
+    gsl_histogram_set_ranges(lh->hist, ranges, bins + 1);
+    free(ranges);
+    lh->log_growth = log(growth);
+}
+
+void model_latency_deinit(model_latency_hist *lh)
+{
+    if (lh->hist != NULL)
+        gsl_histogram_free(lh->hist);
+    lh->hist = NULL;
+}
+
+void model_latency_add_ln(model_latency_hist *lh, double ln_latency_us)
+{
+    size_t bins = lh->hist->n;
+    size_t index = 0;
+
+    if (ln_latency_us >= 0.0)
+        index = 1 + (size_t)(ln_latency_us / lh->log_growth);
+    if (index >= bins)
+        index = bins - 1;
+    lh->hist->bin[index] += 1.0;
+}
+
+void model_latency_add(model_latency_hist *lh, double latency_us)
+{
+    model_latency_add_ln(lh, latency_us >= 1.0 ? log(latency_us) : -1.0);
+}
+
+double model_latency_quantile(const model_latency_hist *lh, double q)
+{
+    double total = gsl_histogram_sum(lh->hist);
+    double seen = 0;
+
+    if (total <= 0)
+        return 0.0;
+    for (size_t i = 0; i < lh->hist->n; i++) {
+        seen += lh->hist->bin[i];
+        if (seen >= q * total)
+            return lh->hist->range[i + 1];
+    }
+    return lh->hist->range[lh->hist->n];
+}
+
+double model_latency_count(const model_latency_hist *lh)
+{
+    return gsl_histogram_sum(lh->hist);
+}
+
+void model_latency_reset(model_latency_hist *lh)
+{
+    gsl_histogram_reset(lh->hist);
+}

@@ -299,7 +299,7 @@ static void dfm_start_adds_tenants(void **state)
 
     assert_int_equal(test_count_lines(&f.rec, line), 1);
 
-    /* A component beyond the configured ones is refused. */
+    /* A component beyond the configured ones is rejected. */
     f.ports.dfm.components_start(f.ports.dfm.ctx, "i1", 42, 1u << 5, NULL, 0);
     run_to(&f, SIM_S(2));
     d = test_find_delivery(&f.rec, MODEL_MSG_COMPONENTS_START_FAILED, 0);

@@ -1,5 +1,5 @@
 /* Component processes: processor sharing of the instance's vCPUs, worker
- * pools and bounded queues, and the failure reason of each refusal. */
+ * pools and bounded queues, and the failure reason of each rejection. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -119,7 +119,7 @@ static void process_queue_then_full(void **state)
     send(&f, 1e6);
     sim_engine_run_until(f.sim->engine, SIM_S(3));
 
-    /* One on the worker, one queued (waits 1 s), one refused. */
+    /* One on the worker, one queued (waits 1 s), one rejected. */
     assert_int_equal(t1(&f)->completed, 2);
     assert_int_equal(t1(&f)->failed[MODEL_FAIL_QUEUE_FULL], 1);
     assert_float_equal(t1(&f)->wait_us_sum, 1e6, 1.0);
@@ -127,7 +127,7 @@ static void process_queue_then_full(void **state)
     finish(&f);
 }
 
-static void process_refusal_reasons(void **state)
+static void process_rejection_reasons(void **state)
 {
     fixture f;
 
@@ -161,7 +161,7 @@ int main(void)
         cmocka_unit_test(process_no_sharing_with_room),
         cmocka_unit_test(process_sharing_changes_rate),
         cmocka_unit_test(process_queue_then_full),
-        cmocka_unit_test(process_refusal_reasons),
+        cmocka_unit_test(process_rejection_reasons),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

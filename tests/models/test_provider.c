@@ -106,7 +106,7 @@ static void provider_quota(void **state)
     assert_non_null(failed);
     assert_int_equal(failed->request_id, 2);
     assert_string_equal(failed->text, "quota_exceeded");
-    /* A refusal for quota comes at once. */
+    /* A rejection for quota comes at once. */
     assert_int_equal(failed->at_us, 2000);
     assert_int_equal(test_count_deliveries(&f.rec,
                                            MODEL_MSG_INSTANCE_CREATED),

@@ -37,7 +37,7 @@ typedef struct queue_case {
 
 typedef struct batch_result {
     double wait_us[BATCHES];  /* mean wait in the queue, completed requests */
-    double blocked[BATCHES];  /* share of arrivals refused: queue full */
+    double blocked[BATCHES];  /* share of arrivals rejected: queue full */
 } batch_result;
 
 /* Erlang C: mean wait in the queue of M/M/c, in microseconds. */

@@ -20,6 +20,7 @@ typedef struct lbsim_options {
     const char *out_parent; /* --out: outputs go to <out>/<scenario name> */
     const char *junit_path; /* --junit: one report for every file */
     bool plot;              /* --plot: draw the plots after the run */
+    const char *compare_prefix; /* plot --compare: side-by-side output */
     bool details;           /* print what failed (check) */
     bool progress;          /* stderr is a terminal */
 } lbsim_options;
@@ -42,5 +43,11 @@ int lbsim_run_one(const sim_scenario *scenario, const lbsim_options *options,
 /* Draws the plots of an output folder. Returns 0, or a negative errno value
  * after printing why to stderr. */
 int lbsim_plot(const char *out_dir);
+
+/* Draws the runs in a_dir and b_dir side by side into out_prefix.png and
+ * out_prefix.svg. Returns 0, or a negative errno value after printing why to
+ * stderr. */
+int lbsim_plot_compare(const char *a_dir, const char *b_dir,
+                       const char *out_prefix);
 
 #endif

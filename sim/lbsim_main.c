@@ -28,7 +28,7 @@ static const char lbsim_usage[] =
     "       lbsim check FILE... [--junit FILE] [--seed N] [--out DIR] "
     "[--plot]\n"
     "       lbsim validate FILE...\n"
-    "       lbsim plot OUTDIR...\n"
+    "       lbsim plot OUTDIR... | lbsim plot --compare PREFIX DIR_A DIR_B\n"
     "       lbsim <command> --help | lbsim --help | lbsim --version\n";
 
 static const char lbsim_help[] =
@@ -83,8 +83,14 @@ static const char lbsim_help_validate[] =
 static const char lbsim_help_plot[] =
     "Draws load, latency, instance and placement plots (PNG and SVG) into\n"
     "each output folder, from the CSV files that run or check wrote there.\n"
-    "Runs gnuplot, which must be on PATH.\n"
-    "Exit status: 0 when every folder was drawn, 2 otherwise.\n";
+    "Runs gnuplot, which must be on PATH; without it the plots are skipped\n"
+    "with a notice and the exit status is 0.\n"
+    "Exit status: 0 when every folder was drawn, 2 otherwise.\n"
+    "\n"
+    "options:\n"
+    "  --compare PREFIX  draw exactly two output folders side by side on the\n"
+    "                    same scales (for example two policies on one seed)\n"
+    "                    into PREFIX.png and PREFIX.svg\n";
 
 typedef struct lbsim_args {
     lbsim_command command;
@@ -186,6 +192,15 @@ static int lbsim_parse_option(int argc, char **argv, int *index,
                                      "nothing");
         }
         args->options.junit_path = value;
+        return 0;
+    }
+    if (args->command == LBSIM_PLOT && lbsim_option_is(arg, "--compare")) {
+        value = lbsim_option_value(argc, argv, index, "--compare");
+        if (value == NULL || value[0] == '\0') {
+            return lbsim_usage_error("--compare: expected a file prefix, "
+                                     "got %s", "nothing");
+        }
+        args->options.compare_prefix = value;
         return 0;
     }
     if (runs && strcmp(arg, "--plot") == 0) {
@@ -464,6 +479,19 @@ static int lbsim_run_files(const lbsim_args *args)
 static int lbsim_plot_folders(const lbsim_args *args)
 {
     int status = LBSIM_EXIT_PASS;
+
+    if (args->options.compare_prefix != NULL) {
+        if (args->file_count != 2) {
+            fprintf(stderr, "lbsim: plot --compare: expected two output "
+                            "folders, got %zu\n", args->file_count);
+            return LBSIM_EXIT_BAD_INPUT;
+        }
+        if (lbsim_plot_compare(args->files[0], args->files[1],
+                               args->options.compare_prefix) != 0) {
+            return LBSIM_EXIT_BAD_INPUT;
+        }
+        return LBSIM_EXIT_PASS;
+    }
 
     for (size_t i = 0; i < args->file_count; i++) {
         if (lbsim_plot(args->files[i]) != 0) {

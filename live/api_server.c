@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
 
 #include "log.h"
+
+/* At most this many api_call_rejected lines per second are written; the
+ * rest are counted, so a flood of bad calls cannot flood the log. */
+#define LIVE_API_REJECT_LOGS_PER_S 10
 
 struct live_api_server {
     live_loop *loop;
@@ -20,6 +25,9 @@ struct live_api_server {
     char *token;
     live_api_route *routes;
     size_t route_count;
+    int64_t reject_second;      /* monotonic second of the lines counted */
+    unsigned reject_logged;     /* lines written in reject_second */
+    unsigned long reject_muted; /* lines not written since the last note */
 };
 
 /* Body of one call, gathered across the access handler's calls. */
@@ -84,7 +92,8 @@ static bool live_api_authorized(const live_api_server *server,
 {
     const char *header = MHD_lookup_connection_value(
         connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (!header || strncmp(header, "Bearer ", 7) != 0) {
+    /* The scheme name is case-insensitive (RFC 7235 section 2.1). */
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0) {
         return false;
     }
     return live_api_token_equal(header + 7, server->token);
@@ -110,20 +119,57 @@ static enum MHD_Result live_api_send(struct MHD_Connection *connection,
     if (status == MHD_HTTP_UNAUTHORIZED) {
         MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer");
+        /* An unauthenticated caller gets no kept-alive connection. */
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+                                LIVE_API_RETRY_AFTER_S);
     }
     enum MHD_Result result = MHD_queue_response(connection, status, response);
     MHD_destroy_response(response);
     return result;
 }
 
-static enum MHD_Result live_api_error(struct MHD_Connection *connection,
+/* Decides whether a rejected call is logged, at most
+ * LIVE_API_REJECT_LOGS_PER_S a second; notes how many were left out. */
+static bool live_api_reject_log_allowed(live_api_server *server)
+{
+    int64_t second = live_loop_now_us(server->loop) / 1000000;
+
+    if (second != server->reject_second) {
+        if (server->reject_muted > 0) {
+            live_log(LB_LOG_WARN, "api_call_rejected_unlogged", "count=%lu",
+                     server->reject_muted);
+        }
+        server->reject_second = second;
+        server->reject_logged = 0;
+        server->reject_muted = 0;
+    }
+    if (server->reject_logged >= LIVE_API_REJECT_LOGS_PER_S) {
+        server->reject_muted++;
+        return false;
+    }
+    server->reject_logged++;
+    return true;
+}
+
+static enum MHD_Result live_api_error(live_api_server *server,
+                                      struct MHD_Connection *connection,
                                       unsigned status, const char *path,
                                       const char *message)
 {
+    char quoted_path[300];
     char quoted[600];
 
-    live_log(LB_LOG_WARN, "api_call_rejected", "path=%s status=%u error=%s",
-             path, status, live_log_quote(quoted, sizeof(quoted), message));
+    /* The path is the caller's, already percent-decoded, so it may hold
+     * line breaks; quoting keeps it inside this one line. */
+    if (live_api_reject_log_allowed(server)) {
+        live_log(LB_LOG_WARN, "api_call_rejected", "path=%s status=%u "
+                 "error=%s", live_log_quote(quoted_path, sizeof(quoted_path),
+                                            path),
+                 status, live_log_quote(quoted, sizeof(quoted), message));
+    }
     return live_api_send(connection, status, json_pack("{s:s}", "error",
                                                        message));
 }
@@ -181,13 +227,13 @@ static enum MHD_Result live_api_dispatch(live_api_server *server,
     json_t *reply = NULL;
 
     if (!live_api_authorized(server, connection)) {
-        return live_api_error(connection, MHD_HTTP_UNAUTHORIZED, path,
+        return live_api_error(server, connection, MHD_HTTP_UNAUTHORIZED, path,
                               "missing or invalid bearer token");
     }
     const live_api_route *route = live_api_find(server, path, method,
                                                 &path_known);
     if (!route) {
-        return live_api_error(connection, path_known ?
+        return live_api_error(server, connection, path_known ?
                               MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND,
                               path, path_known ? "method not allowed" :
                               "no such endpoint");
@@ -195,12 +241,13 @@ static enum MHD_Result live_api_dispatch(live_api_server *server,
     if (call->too_large) {
         snprintf(err, sizeof(err), "body larger than %d bytes",
                  LIVE_API_BODY_MAX);
-        return live_api_error(connection, 413, path, err);
+        return live_api_error(server, connection, 413, path, err);
     }
     if (strcmp(method, "POST") == 0) {
         body = live_api_parse(call, err, sizeof(err));
         if (!body) {
-            return live_api_error(connection, MHD_HTTP_BAD_REQUEST, path, err);
+            return live_api_error(server, connection, MHD_HTTP_BAD_REQUEST,
+                                  path, err);
         }
     }
 
@@ -209,7 +256,7 @@ static enum MHD_Result live_api_dispatch(live_api_server *server,
     json_decref(body);
     if (status >= 400) {
         json_decref(reply);
-        return live_api_error(connection, status, path,
+        return live_api_error(server, connection, status, path,
                               err[0] ? err : "request failed");
     }
     if (!reply) {
@@ -310,8 +357,10 @@ live_api_server *live_api_server_start(live_loop *loop, const char *address,
         flags, 0, NULL, NULL, live_api_access_cb, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIVE_API_CONNECTIONS_MAX,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)LIVE_API_CONNECTIONS_PER_IP_MAX,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)LIVE_API_IDLE_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, live_api_completed_cb, server,
         MHD_OPTION_END);
     if (!server->daemon) {

@@ -4,7 +4,7 @@
  * token gets 401 before the body is looked at. POST bodies must be one JSON
  * object of at most LIVE_API_BODY_MAX bytes; anything else gets 400 (or
  * 413) with {"error": "..."} saying what was wrong. Handlers see only
- * checked input. */
+ * checked input. A 503 reply carries Retry-After. */
 #ifndef LIVE_API_SERVER_H
 #define LIVE_API_SERVER_H
 
@@ -16,6 +16,17 @@
 #include "loop.h"
 
 #define LIVE_API_BODY_MAX 65536
+
+/* Connection limits against callers that open connections and send
+ * nothing or send slowly: all connections, connections from one address,
+ * and seconds a connection may stay without any traffic before it is
+ * closed (a call normally completes in milliseconds). */
+#define LIVE_API_CONNECTIONS_MAX 256
+#define LIVE_API_CONNECTIONS_PER_IP_MAX 64
+#define LIVE_API_IDLE_TIMEOUT_S 5
+
+/* Seconds a 503 reply asks the caller to wait (its Retry-After header). */
+#define LIVE_API_RETRY_AFTER_S "1"
 
 /* Handles one call. body is the JSON object of a POST, NULL for a GET.
  * Returns the HTTP status. For a status of 400 or more, err holds the

@@ -9,7 +9,10 @@
  * timeout covers it).
  *
  * In: the notifications under /v1/dfm/ call the controller's lb_on_*
- * functions after checking every field. */
+ * functions after checking every field. While controller is NULL (lbd
+ * starts) they are answered 503, except dfm_ready, which is kept and
+ * answered 202. A notification for an instance not in the registry is
+ * answered 404. */
 #ifndef LIVE_DFM_H
 #define LIVE_DFM_H
 
@@ -42,13 +45,23 @@ int live_dfm_components_stop(void *ctx, const char *instance, lb_request_id id,
                              lb_time_t deadline_us);
 
 #define LIVE_DFM_ROUTE_COUNT 8
+#define LIVE_TENANT_ROUTE_COUNT 2
 
 /* Fills routes with the notification endpoints, handled by dfm. Returns
  * the number filled, LIVE_DFM_ROUTE_COUNT. */
 size_t live_dfm_api_routes(live_dfm *dfm, live_api_route *routes);
 
+/* Fills routes with the tenant endpoints (/v1/tenants/created and
+ * /v1/tenants/removed), handled by dfm. Returns LIVE_TENANT_ROUTE_COUNT. */
+size_t live_tenant_api_routes(live_dfm *dfm, live_api_route *routes);
+
 /* Tells the controller about a dfm_ready that came before the provider's
  * reply named the instance, if one did. */
 void live_dfm_ready_replay(live_dfm *dfm, const char *instance);
+
+/* Tells the controller about every dfm_ready deferred for an instance that
+ * is known now; lbd calls it once the controller exists, because a
+ * dfm_ready may come while lbd rebuilds its state at start-up. */
+void live_dfm_ready_replay_known(live_dfm *dfm);
 
 #endif

@@ -3,6 +3,7 @@
  * controller, and responds 400 with the field's name otherwise. */
 #include "dfm.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,43 @@ static int live_component_lookup(const live_dfm *dfm, const json_t *body,
     return -1;
 }
 
+/* True, with the message in err, while the controller does not exist yet:
+ * lbd is still rebuilding its state at start-up. */
+static bool live_dfm_starting(const live_dfm *dfm, char *err, size_t err_len)
+{
+    if (dfm->controller) {
+        return false;
+    }
+    snprintf(err, err_len, "lbd is starting and takes no notifications yet; "
+             "try again later");
+    return true;
+}
+
+/* True, with the message in err, when no instance of that id is known. */
+static bool live_dfm_unknown(const live_dfm *dfm, const char *instance,
+                             char *err, size_t err_len)
+{
+    if (live_registry_address(dfm->registry, instance)) {
+        return false;
+    }
+    snprintf(err, err_len, "unknown instance \"%s\"", instance);
+    return true;
+}
+
+/* Checks a notification's state before its handler acts: 503 while lbd
+ * starts, 404 for an instance lbd does not know, else 0. */
+static unsigned live_dfm_gate(const live_dfm *dfm, const char *instance,
+                              char *err, size_t err_len)
+{
+    if (live_dfm_starting(dfm, err, err_len)) {
+        return 503;
+    }
+    if (live_dfm_unknown(dfm, instance, err, err_len)) {
+        return 404;
+    }
+    return 0;
+}
+
 static unsigned live_dfm_ready(void *ctx, const json_t *body, json_t **reply,
                                char *err, size_t err_len)
 {
@@ -42,10 +80,11 @@ static unsigned live_dfm_ready(void *ctx, const json_t *body, json_t **reply,
     if (live_json_id(body, "instance", &instance, err, err_len) != 0) {
         return 400;
     }
-    if (!live_registry_address(dfm->registry, instance)) {
-        /* The provider has not named this instance yet; the controller
-         * hears of it after the provider's reply. */
-        if (live_registry_ready_defer(dfm->registry, instance) != 0) {
+    if (!dfm->controller || !live_registry_address(dfm->registry, instance)) {
+        /* The provider has not named this instance yet, or the controller
+         * does not exist yet; the controller hears of it later. */
+        if (live_registry_ready_defer(dfm->registry, instance,
+                                      live_loop_now_us(dfm->loop)) != 0) {
             snprintf(err, err_len, "too many unknown instances");
             return 503;
         }
@@ -62,6 +101,31 @@ void live_dfm_ready_replay(live_dfm *dfm, const char *instance)
     if (live_registry_ready_take(dfm->registry, instance)) {
         live_log(LB_LOG_INFO, "dfm_ready", "instance=%s deferred=1", instance);
         lb_on_dfm_ready(dfm->controller, instance);
+    }
+}
+
+void live_dfm_ready_replay_known(live_dfm *dfm)
+{
+    live_registry *registry = dfm->registry;
+    char instance[LB_ID_LEN_MAX + 1];
+
+    /* Restarts from the top after each replay, since the controller's
+     * reaction may change the registry. Each pass clears one entry, so
+     * this ends. */
+    bool found = true;
+    while (found) {
+        found = false;
+        for (size_t i = 0; i < registry->count; i++) {
+            const live_registry_entry *entry = &registry->entries[i];
+            if (entry->known && entry->ready_pending) {
+                snprintf(instance, sizeof(instance), "%s", entry->id);
+                found = true;
+                break;
+            }
+        }
+        if (found) {
+            live_dfm_ready_replay(dfm, instance);
+        }
     }
 }
 
@@ -139,6 +203,10 @@ static unsigned live_dfm_load(void *ctx, const json_t *body, char *err,
     if (live_load_parse(dfm, body, &report, processes, err, err_len) != 0) {
         return 400;
     }
+    unsigned status = live_dfm_gate(dfm, report.instance, err, err_len);
+    if (status != 0) {
+        return status;
+    }
     live_log(LB_LOG_INFO, overload ? "overload" : "low_load",
              "instance=%s cpu_permille=%u window_us=%lld processes=%zu",
              report.instance, report.cpu_permille,
@@ -177,6 +245,10 @@ static unsigned live_dfm_component(void *ctx, const json_t *body, char *err,
                               err_len) != 0) {
         return 400;
     }
+    unsigned status = live_dfm_gate(dfm, instance, err, err_len);
+    if (status != 0) {
+        return status;
+    }
     live_log(LB_LOG_INFO, up ? "component_up" : "component_down",
              "instance=%s component=%s", instance,
              dfm->components[component].name);
@@ -211,16 +283,18 @@ static unsigned live_dfm_component_up(void *ctx, const json_t *body,
     return live_dfm_component(ctx, body, err, err_len, true);
 }
 
-/* Reads the request id and instance that every reply notification has. */
-static int live_reply_ids(const json_t *body, uint64_t *id,
-                          const char **instance, char *err, size_t err_len)
+/* Reads the request id and instance that every reply notification has.
+ * Returns 0, or the HTTP status with the message in err. */
+static unsigned live_reply_ids(const live_dfm *dfm, const json_t *body,
+                               uint64_t *id, const char **instance, char *err,
+                               size_t err_len)
 {
     if (live_json_uint(body, "request_id", false, 0, INT64_MAX, id, err,
                        err_len) != 0 ||
         live_json_id(body, "instance", instance, err, err_len) != 0) {
-        return -1;
+        return 400;
     }
-    return 0;
+    return live_dfm_gate(dfm, *instance, err, err_len);
 }
 
 static unsigned live_dfm_started(void *ctx, const json_t *body, json_t **reply,
@@ -231,8 +305,10 @@ static unsigned live_dfm_started(void *ctx, const json_t *body, json_t **reply,
     const char *instance = NULL;
     (void)reply;
 
-    if (live_reply_ids(body, &id, &instance, err, err_len) != 0) {
-        return 400;
+    unsigned status = live_reply_ids(dfm, body, &id, &instance, err,
+                                     err_len);
+    if (status != 0) {
+        return status;
     }
     live_log(LB_LOG_INFO, "components_started", "instance=%s request_id=%llu",
              instance, (unsigned long long)id);
@@ -248,18 +324,24 @@ static unsigned live_dfm_start_failed(void *ctx, const json_t *body,
     uint64_t id = 0;
     const char *instance = NULL;
     const char *reason = NULL;
+    char clean[501];
     char quoted[600];
     (void)reply;
 
-    if (live_reply_ids(body, &id, &instance, err, err_len) != 0 ||
-        live_json_string(body, "reason", true, "unspecified", 500, &reason,
+    if (live_json_string(body, "reason", true, "unspecified", 500, &reason,
                          err, err_len) != 0) {
         return 400;
     }
+    unsigned status = live_reply_ids(dfm, body, &id, &instance, err,
+                                     err_len);
+    if (status != 0) {
+        return status;
+    }
+    live_text_clean(clean, sizeof(clean), reason);
     live_log(LB_LOG_WARN, "components_start_failed", "instance=%s "
              "request_id=%llu reason=%s", instance, (unsigned long long)id,
-             live_log_quote(quoted, sizeof(quoted), reason));
-    lb_on_components_start_failed(dfm->controller, id, instance, reason);
+             live_log_quote(quoted, sizeof(quoted), clean));
+    lb_on_components_start_failed(dfm->controller, id, instance, clean);
     return 200;
 }
 
@@ -272,10 +354,14 @@ static unsigned live_dfm_stopped(void *ctx, const json_t *body, json_t **reply,
     const char *instance = NULL;
     (void)reply;
 
-    if (live_reply_ids(body, &id, &instance, err, err_len) != 0 ||
-        live_json_uint(body, "requests_killed", true, 0, INT64_MAX, &killed,
+    if (live_json_uint(body, "requests_killed", true, 0, INT64_MAX, &killed,
                        err, err_len) != 0) {
         return 400;
+    }
+    unsigned status = live_reply_ids(dfm, body, &id, &instance, err,
+                                     err_len);
+    if (status != 0) {
+        return status;
     }
     live_log(LB_LOG_INFO, "components_stopped", "instance=%s request_id=%llu "
              "requests_killed=%llu", instance, (unsigned long long)id,

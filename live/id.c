@@ -29,6 +29,21 @@ bool live_id_valid(const char *id)
     return true;
 }
 
+bool live_instance_type_valid(const char *type)
+{
+    if (!type || !live_char_alnum(type[0])) {
+        return false;
+    }
+    size_t len = 0;
+    for (const char *p = type; *p; p++, len++) {
+        bool allowed = live_char_alnum(*p) || strchr("._:/-", *p) != NULL;
+        if (len >= LIVE_TYPE_LEN_MAX || !allowed) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool live_component_name_valid(const char *name)
 {
     size_t len = 0;

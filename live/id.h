@@ -13,6 +13,14 @@
 
 bool live_id_valid(const char *id);
 
+/* An instance type, as cloud providers name them ("m5.large",
+ * "e2-standard-4", "Standard_D2s_v3", "gpu:a100/2"): 1 to LIVE_TYPE_LEN_MAX
+ * characters of [A-Za-z0-9._:/-] starting with a letter or digit. It is
+ * passed to the provider only, never written into nginx's configuration,
+ * and cannot pass for a command option or carry shell or JSON syntax. */
+#define LIVE_TYPE_LEN_MAX 63
+bool live_instance_type_valid(const char *type);
+
 /* A component name: 1 to 15 of [a-z0-9]. It has no '_' so that the nginx
  * upstream name lbsim_<instance>_<component> splits one way only. */
 bool live_component_name_valid(const char *name);

@@ -134,6 +134,10 @@ static int lbd_adapters_create(lbd *daemon, char *err, size_t err_len)
 
     daemon->loop = live_loop_create();
     live_registry_init(&daemon->registry);
+    /* An early dfm_ready waits at least as long as a create may take. */
+    if (daemon->registry.pending_ttl_us < 2 * config->provider.timeout_us) {
+        daemon->registry.pending_ttl_us = 2 * config->provider.timeout_us;
+    }
     daemon->nginx = daemon->loop ? live_nginx_create(daemon->loop,
                                                      &config->nginx) : NULL;
     if (!daemon->nginx) {
@@ -160,8 +164,10 @@ static int lbd_adapters_create(lbd *daemon, char *err, size_t err_len)
 
 static int lbd_api_start(lbd *daemon, char *err, size_t err_len)
 {
-    live_api_route routes[LIVE_DFM_ROUTE_COUNT];
+    live_api_route routes[LIVE_DFM_ROUTE_COUNT + LIVE_TENANT_ROUTE_COUNT];
     size_t count = live_dfm_api_routes(&daemon->dfm, routes);
+
+    count += live_tenant_api_routes(&daemon->dfm, routes + count);
 
     daemon->api = live_api_server_start(daemon->loop, daemon->config.listen,
                                         daemon->config.token, routes, count,
@@ -222,6 +228,7 @@ static int lbd_controller_start(lbd *daemon, const lbd_state *state,
     daemon->provider.controller = daemon->controller;
     live_nginx_attach(daemon->nginx, daemon->controller);
     lb_controller_start(daemon->controller);
+    live_dfm_ready_replay_known(&daemon->dfm);
     return 0;
 }
 
@@ -243,8 +250,13 @@ static void lbd_drain(lbd *daemon)
         live_loop_run_once(daemon->loop, 100000);
     }
     if (!lbd_idle(daemon)) {
-        live_log(LB_LOG_WARN, "stop_incomplete", "reason=requests_in_flight");
+        live_log(LB_LOG_WARN, "stop_incomplete", "reason=requests_in_flight "
+                 "commands=%d", live_proc_running());
     }
+    /* No command outlives lbd: a routes check cut short puts the last
+     * good file back instead of leaving an unchecked table in place. */
+    live_nginx_stop(daemon->nginx);
+    live_proc_cancel_all();
 }
 
 static void lbd_destroy(lbd *daemon)
@@ -301,12 +313,13 @@ static int lbd_init_routes(const lbd_config *config, char *err, size_t err_len)
     return 0;
 }
 
-static void lbd_usage(void)
+static void lbd_usage(FILE *out)
 {
-    fprintf(stderr, "usage: lbd -c CONFIG_FILE [--check | --init-routes]\n"
+    fprintf(out, "usage: lbd -c CONFIG_FILE [--check | --init-routes]\n"
             "  --check        check the config file and exit\n"
             "  --init-routes  write an empty routes file if none exists, "
-            "and exit\n");
+            "and exit\n"
+            "  --help         print this help and exit\n");
 }
 
 static int lbd_run(lbd *daemon, char *err, size_t err_len)
@@ -324,6 +337,9 @@ static int lbd_run(lbd *daemon, char *err, size_t err_len)
         return rc;
     }
     rc = lbd_state_restore(daemon, &state, err, err_len);
+    if (rc == -ECANCELED && live_loop_stopping(daemon->loop)) {
+        return 0;
+    }
     if (rc != 0) {
         return rc;
     }
@@ -358,13 +374,24 @@ int main(int argc, char **argv)
             check_only = true;
         } else if (strcmp(argv[i], "--init-routes") == 0) {
             init_routes = true;
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
+            lbd_usage(stdout);
+            return 0;
         } else {
-            lbd_usage();
+            fprintf(stderr, "lbd: unknown or incomplete option \"%s\"\n",
+                    argv[i]);
+            lbd_usage(stderr);
             return 2;
         }
     }
+    if (check_only && init_routes) {
+        fprintf(stderr, "lbd: --check and --init-routes exclude each other; "
+                "give one of them\n");
+        return 2;
+    }
     if (!config_path) {
-        lbd_usage();
+        lbd_usage(stderr);
         return 2;
     }
 

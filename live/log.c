@@ -98,6 +98,28 @@ char *live_log_quote(char *out, size_t out_len, const char *text)
     return out;
 }
 
+char *live_text_clean(char *out, size_t out_len, const char *text)
+{
+    size_t n = 0;
+
+    if (out_len == 0) {
+        return out;
+    }
+    for (const char *p = text ? text : ""; *p && n + 1 < out_len; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f) {
+            c = ' ';
+        } else if (c == '"') {
+            c = '\'';
+        } else if (c == '\\') {
+            c = '/';
+        }
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return out;
+}
+
 void live_log_port_write(void *ctx, lb_log_level level, const char *event,
                          const char *fields)
 {

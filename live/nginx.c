@@ -60,6 +60,7 @@ struct live_nginx {
     live_apply current;
     live_apply waiting; /* text is NULL when none waits */
     bool had_previous;  /* the routes file existed before this apply */
+    bool stopping;      /* set by live_nginx_stop: no new apply starts */
     char path_tmp[4096];
     char path_last_good[4096];
     char status_url[300];
@@ -135,17 +136,20 @@ static void live_notices_deliver(void *ctx)
     free(notices);
 }
 
+/* Queues routes_rejected. The controller logs it as a warning when it
+ * gets it, so this adapter logs it at debug level only. */
 static void live_reject(live_nginx *nginx, uint64_t version, const char *reason)
 {
     char quoted[600];
 
-    live_log(LB_LOG_WARN, "routes_rejected", "version=%llu reason=%s",
+    live_log(LB_LOG_DEBUG, "routes_rejected", "version=%llu reason=%s",
              (unsigned long long)version,
              live_log_quote(quoted, sizeof(quoted), reason));
     live_notice *notice = live_notice_push(nginx, LIVE_NOTICE_REJECTED);
     if (notice) {
         notice->version = version;
-        snprintf(notice->text, sizeof(notice->text), "%s", reason);
+        /* nginx's output is outside text, passed on as one plain line. */
+        live_text_clean(notice->text, sizeof(notice->text), reason);
     }
 }
 
@@ -178,23 +182,31 @@ static int live_write_file(const char *path, const char *text)
 
 /* Puts the new file in place. The old one stays reachable as last-good
  * through a hard link, and the rename replaces the path in one step, so
- * the routes file exists at every moment. */
-static int live_swap_in(live_nginx *nginx, const char *text)
+ * the routes file exists at every moment. On failure reason names the
+ * step that failed and the error. */
+static int live_swap_in(live_nginx *nginx, const char *text, char *reason,
+                        size_t reason_len)
 {
     const char *path = nginx->config->routes_file;
     int rc = live_write_file(nginx->path_tmp, text);
     if (rc != 0) {
+        snprintf(reason, reason_len, "cannot write %.200s: %s", nginx->path_tmp,
+                 strerror(-rc));
         return rc;
     }
     unlink(nginx->path_last_good);
     nginx->had_previous = link(path, nginx->path_last_good) == 0;
     if (!nginx->had_previous && errno != ENOENT) {
         rc = -errno;
+        snprintf(reason, reason_len, "cannot link %.200s to %.200s: %s", path,
+                 nginx->path_last_good, strerror(-rc));
         unlink(nginx->path_tmp);
         return rc;
     }
     if (rename(nginx->path_tmp, path) != 0) {
         rc = -errno;
+        snprintf(reason, reason_len, "cannot rename %.200s to %.200s: %s",
+                 nginx->path_tmp, path, strerror(-rc));
         unlink(nginx->path_tmp);
         return rc;
     }
@@ -224,6 +236,8 @@ static void live_command_reason(const live_proc_result *result, char *out,
     size_t len = strcspn(line, "\n");
     if (result->result == -ETIMEDOUT) {
         snprintf(out, out_len, "command timed out");
+    } else if (result->result == -ECANCELED) {
+        snprintf(out, out_len, "command killed because lbd stops");
     } else if (len == 0) {
         snprintf(out, out_len, "command exited with status %d",
                  result->exit_status);
@@ -364,10 +378,8 @@ static void live_apply_start(live_nginx *nginx)
     char reason[512];
 
     nginx->state = LIVE_APPLY_TESTING;
-    int rc = live_swap_in(nginx, nginx->current.text);
+    int rc = live_swap_in(nginx, nginx->current.text, reason, sizeof(reason));
     if (rc != 0) {
-        snprintf(reason, sizeof(reason), "cannot write %s: %s",
-                 nginx->config->routes_file, strerror(-rc));
         live_apply_finish(nginx, false, reason);
         return;
     }
@@ -382,7 +394,8 @@ static void live_apply_start(live_nginx *nginx)
 
 static void live_apply_next(live_nginx *nginx)
 {
-    if (nginx->state != LIVE_APPLY_IDLE || !nginx->waiting.text) {
+    if (nginx->stopping || nginx->state != LIVE_APPLY_IDLE ||
+        !nginx->waiting.text) {
         return;
     }
     nginx->current = nginx->waiting;
@@ -415,6 +428,13 @@ int live_nginx_routes_apply(void *ctx, const lb_routes *routes)
              (unsigned long long)routes->version);
     live_apply_next(nginx);
     return 0;
+}
+
+void live_nginx_stop(live_nginx *nginx)
+{
+    nginx->stopping = true;
+    live_loop_timer_stop(nginx->loop, nginx->confirm_timer);
+    nginx->confirm_timer = 0;
 }
 
 bool live_nginx_busy(const live_nginx *nginx)

@@ -51,6 +51,11 @@ void live_nginx_destroy(live_nginx *nginx);
 /* Sets the controller that gets the replies and starts polling the log. */
 void live_nginx_attach(live_nginx *nginx, lb_controller *controller);
 
+/* Starts no further table, for lbd's stop. A table whose check or reload
+ * is cut short (see live_proc_cancel_all) is rejected and its last good
+ * file put back. */
+void live_nginx_stop(live_nginx *nginx);
+
 /* True while a table is being checked, reloaded or waits its turn. */
 bool live_nginx_busy(const live_nginx *nginx);
 

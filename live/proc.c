@@ -15,12 +15,14 @@
 extern char **environ;
 
 typedef struct live_output {
-    int fd;        /* -1 once at end of file */
-    char *data;    /* NUL-terminated */
+    int fd;         /* -1 once at end of file */
+    char *data;     /* NUL-terminated */
     size_t len;
+    bool truncated; /* more than LIVE_PROC_OUTPUT_MAX bytes came */
 } live_output;
 
 typedef struct live_proc {
+    struct live_proc *next; /* in live_proc_list */
     live_loop *loop;
     pid_t pid;
     live_output out;
@@ -32,6 +34,8 @@ typedef struct live_proc {
 } live_proc;
 
 static int live_proc_count;
+static live_proc *live_proc_list; /* children started and not reported */
+static bool live_proc_closed;     /* set by live_proc_cancel_all */
 
 /* Polls a child that closed its pipes until it exits. */
 #define LIVE_PROC_REAP_US 5000
@@ -48,6 +52,16 @@ static void live_proc_free(live_proc *proc)
     free(proc);
 }
 
+static void live_proc_unlink(live_proc *proc)
+{
+    for (live_proc **link = &live_proc_list; *link; link = &(*link)->next) {
+        if (*link == proc) {
+            *link = proc->next;
+            return;
+        }
+    }
+}
+
 static void live_proc_report(live_proc *proc, int result, int status)
 {
     live_proc_result report = {
@@ -58,8 +72,11 @@ static void live_proc_report(live_proc *proc, int result, int status)
         .out_len = proc->out.len,
         .err = proc->err.data ? proc->err.data : "",
         .err_len = proc->err.len,
+        .out_truncated = proc->out.truncated,
+        .err_truncated = proc->err.truncated,
     };
 
+    live_proc_unlink(proc);
     live_proc_count--;
     proc->cb(proc->ctx, &report);
     live_proc_free(proc);
@@ -75,6 +92,21 @@ static void live_output_close(live_loop *loop, live_output *output)
 }
 
 static void live_proc_timer_cb(void *ctx);
+
+/* Kills the child's whole process group, so that what a provider command
+ * started in the background dies with it, and reaps the child. */
+static int live_proc_kill(live_proc *proc)
+{
+    int status = 0;
+
+    kill(-proc->pid, SIGKILL);
+    waitpid(proc->pid, &status, 0);
+    live_output_close(proc->loop, &proc->out);
+    live_output_close(proc->loop, &proc->err);
+    live_loop_timer_stop(proc->loop, proc->timer_id);
+    proc->timer_id = 0;
+    return status;
+}
 
 /* Once both pipes are closed, waits for the exit without blocking. */
 static void live_proc_try_reap(live_proc *proc)
@@ -109,10 +141,7 @@ static void live_proc_timer_cb(void *ctx)
         live_proc_try_reap(proc);
         return;
     }
-    kill(proc->pid, SIGKILL);
-    waitpid(proc->pid, &status, 0);
-    live_output_close(proc->loop, &proc->out);
-    live_output_close(proc->loop, &proc->err);
+    status = live_proc_kill(proc);
     live_proc_report(proc, -ETIMEDOUT, status);
 }
 
@@ -132,6 +161,7 @@ static void live_output_read(live_proc *proc, live_output *output)
     size_t keep = (size_t)n;
     if (output->len + keep > LIVE_PROC_OUTPUT_MAX) {
         keep = LIVE_PROC_OUTPUT_MAX - output->len;
+        output->truncated = true;
     }
     if (keep > 0) {
         memcpy(output->data + output->len, buf, keep);
@@ -180,7 +210,11 @@ static int live_proc_spawn(live_proc *proc, const char *const *argv,
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    /* A process group of its own, so a timeout or lbd's stop can kill the
+     * child and everything it started. */
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+                             POSIX_SPAWN_SETPGROUP);
 
     rc = posix_spawnp(&proc->pid, argv[0], &actions, &attr,
                       (char *const *)argv, environ);
@@ -197,6 +231,10 @@ int live_proc_run(live_loop *loop, const char *const *argv, int64_t timeout_us,
     live_proc *proc = calloc(1, sizeof(*proc));
     int rc = -ENOMEM;
 
+    if (live_proc_closed) {
+        free(proc);
+        return -ECANCELED;
+    }
     if (!proc) {
         return -ENOMEM;
     }
@@ -227,6 +265,8 @@ int live_proc_run(live_loop *loop, const char *const *argv, int64_t timeout_us,
     live_loop_fd_add(loop, proc->out.fd, POLLIN, live_proc_out_cb, proc);
     live_loop_fd_add(loop, proc->err.fd, POLLIN, live_proc_out_cb, proc);
     live_proc_count++;
+    proc->next = live_proc_list;
+    live_proc_list = proc;
     return 0;
 
 fail:
@@ -240,6 +280,16 @@ fail:
     }
     live_proc_free(proc);
     return rc;
+}
+
+void live_proc_cancel_all(void)
+{
+    live_proc_closed = true;
+    while (live_proc_list) {
+        live_proc *proc = live_proc_list;
+        int status = live_proc_kill(proc);
+        live_proc_report(proc, -ECANCELED, status);
+    }
 }
 
 typedef struct live_proc_sync {

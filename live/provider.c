@@ -43,9 +43,12 @@ typedef struct live_provider_call {
     live_provider *provider;
     live_provider_op op;
     lb_request_id id;
-    char subject[LB_ID_LEN_MAX + 1]; /* instance, or type for a create */
+    char subject[LIVE_TYPE_LEN_MAX + 1]; /* instance, or type for a create */
     live_list_sink *sink;            /* set for live_provider_list_now */
 } live_provider_call;
+
+/* Longest reason passed to the controller, in bytes. */
+#define LIVE_PROVIDER_REASON_MAX 300
 
 char **live_argv_expand(const char *const *templ, lb_request_id id,
                         const char *type, const char *instance)
@@ -128,6 +131,17 @@ static int live_instance_parse(const json_t *object, bool need_address,
     return 0;
 }
 
+static bool live_list_contains(const lb_instance_info *instances,
+                               size_t count, const char *id)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(instances[i].id, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int live_provider_list_parse(const char *text, lb_instance_info **instances,
                              size_t *count, char *err, size_t err_len)
 {
@@ -161,10 +175,15 @@ int live_provider_list_parse(const char *text, lb_instance_info **instances,
             snprintf(err + len, err_len - len, " in instances[%zu]", i);
             goto done;
         }
-        (*instances)[i].id = strdup(id);
-        (*instances)[i].address = strdup(address);
-        *count = i + 1;
-        if (!(*instances)[i].id || !(*instances)[i].address) {
+        if (live_list_contains(*instances, *count, id)) {
+            live_log(LB_LOG_WARN, "instance_list_duplicate", "instance=%s "
+                     "index=%zu effect=first_entry_kept", id, i);
+            continue;
+        }
+        lb_instance_info *info = &(*instances)[(*count)++];
+        info->id = strdup(id);
+        info->address = strdup(address);
+        if (!info->id || !info->address) {
             rc = -ENOMEM;
             goto done;
         }
@@ -181,14 +200,24 @@ done:
     return rc;
 }
 
-static void live_provider_failed(live_provider_call *call, const char *reason)
+static const char *live_subject_text(const live_provider_call *call)
+{
+    return call->subject[0] ? call->subject : "-";
+}
+
+/* Reports a failed request. reason may hold the provider's own text, so
+ * the controller gets it cleaned to one plain line of bounded length. */
+static void live_provider_failed(live_provider_call *call,
+                                 const char *raw_reason)
 {
     live_provider *provider = call->provider;
+    char reason[LIVE_PROVIDER_REASON_MAX + 1];
     char quoted[600];
 
+    live_text_clean(reason, sizeof(reason), raw_reason);
     live_log(LB_LOG_WARN, "provider_request_failed", "op=%s request_id=%llu "
              "subject=%s reason=%s", live_op_names[call->op],
-             (unsigned long long)call->id, call->subject,
+             (unsigned long long)call->id, live_subject_text(call),
              live_log_quote(quoted, sizeof(quoted), reason));
     switch (call->op) {
     case LIVE_OP_CREATE:
@@ -328,10 +357,18 @@ static void live_provider_command_done_cb(void *ctx,
 
     if (result->result == -ETIMEDOUT) {
         snprintf(reason, sizeof(reason), "provider command timed out");
+    } else if (result->result == -ECANCELED) {
+        snprintf(reason, sizeof(reason), "provider command killed because "
+                 "lbd stops");
     } else if (!ok) {
         int len = (int)strcspn(result->err, "\n");
         snprintf(reason, sizeof(reason), "provider command exited with "
-                 "status %d: %.*s", result->exit_status, len, result->err);
+                 "status %d%s%.*s", result->exit_status, len ? ": " : "",
+                 len, result->err);
+    } else if (result->out_truncated) {
+        ok = false;
+        snprintf(reason, sizeof(reason), "provider command output too long "
+                 "(more than %d bytes)", LIVE_PROC_OUTPUT_MAX);
     }
     live_provider_finish(call, ok, result->out, ok ? NULL : reason);
 }
@@ -342,7 +379,10 @@ static void live_provider_http_done_cb(void *ctx, const live_http_reply *reply)
     char reason[400];
     bool ok = reply->result == 0 && reply->status >= 200 && reply->status < 300;
 
-    if (reply->result != 0) {
+    if (reply->result == -EMSGSIZE) {
+        snprintf(reason, sizeof(reason), "provider reply too large (more "
+                 "than %d bytes)", LIVE_HTTP_REPLY_MAX);
+    } else if (reply->result != 0) {
         snprintf(reason, sizeof(reason), "provider unreachable: %s",
                  reply->error);
     } else if (!ok) {
@@ -427,7 +467,9 @@ static int live_provider_send(live_provider *provider, live_provider_op op,
                               lb_request_id id, const char *subject,
                               live_list_sink *sink)
 {
-    if (subject && !live_id_valid(subject)) {
+    bool valid = op == LIVE_OP_CREATE ? live_instance_type_valid(subject) :
+                 !subject || live_id_valid(subject);
+    if (!valid) {
         live_log(LB_LOG_ERROR, "provider_request_invalid", "op=%s "
                  "request_id=%llu reason=invalid_id", live_op_names[op],
                  (unsigned long long)id);
@@ -449,13 +491,14 @@ static int live_provider_send(live_provider *provider, live_provider_op op,
     if (rc != 0) {
         live_log(LB_LOG_ERROR, "provider_request_failed", "op=%s "
                  "request_id=%llu subject=%s error=%s", live_op_names[op],
-                 (unsigned long long)id, call->subject, strerror(-rc));
+                 (unsigned long long)id, live_subject_text(call),
+                 strerror(-rc));
         free(call);
         return rc;
     }
     provider->running++;
     live_log(LB_LOG_INFO, live_op_names[op], "request_id=%llu subject=%s",
-             (unsigned long long)id, call->subject[0] ? call->subject : "-");
+             (unsigned long long)id, live_subject_text(call));
     return 0;
 }
 
@@ -494,12 +537,21 @@ int live_provider_list_now(live_provider *provider,
                  strerror(-rc));
         return rc;
     }
-    /* The request's own timeout bounds this loop. */
+    /* The request's own timeout bounds this loop, and a stop signal ends
+     * it at once: the command's process group is killed. */
     while (!sink.done) {
         rc = live_loop_run_once(provider->loop, 100000);
         if (rc != 0) {
             snprintf(err, err_len, "event loop failed");
             return rc;
+        }
+        if (live_loop_stopping(provider->loop)) {
+            /* TODO: an HTTP list in flight is left to the loop's
+             * destruction, which frees its transfer but not its call. */
+            live_proc_cancel_all();
+            live_provider_list_free(sink.instances, sink.count);
+            snprintf(err, err_len, "stopped before the provider answered");
+            return -ECANCELED;
         }
     }
     *instances = sink.instances;

@@ -10,6 +10,7 @@
 void live_registry_init(live_registry *registry)
 {
     memset(registry, 0, sizeof(*registry));
+    registry->pending_ttl_us = LIVE_REGISTRY_PENDING_TTL_US;
 }
 
 void live_registry_deinit(live_registry *registry)
@@ -79,13 +80,32 @@ void live_registry_remove(live_registry *registry, const char *id)
     }
 }
 
-int live_registry_ready_defer(live_registry *registry, const char *id)
+/* Forgets the early dfm_ready of instances the provider never named. */
+static void live_registry_pending_expire(live_registry *registry,
+                                         int64_t now_us)
+{
+    size_t i = 0;
+
+    while (i < registry->count) {
+        live_registry_entry *entry = &registry->entries[i];
+        if (!entry->known && entry->ready_pending &&
+            now_us - entry->ready_at_us >= registry->pending_ttl_us) {
+            *entry = registry->entries[--registry->count];
+            continue;
+        }
+        i++;
+    }
+}
+
+int live_registry_ready_defer(live_registry *registry, const char *id,
+                              int64_t now_us)
 {
     size_t pending = 0;
 
     if (!live_id_valid(id)) {
         return -EINVAL;
     }
+    live_registry_pending_expire(registry, now_us);
     for (size_t i = 0; i < registry->count; i++) {
         pending += registry->entries[i].ready_pending;
     }
@@ -97,6 +117,7 @@ int live_registry_ready_defer(live_registry *registry, const char *id)
         }
     }
     entry->ready_pending = true;
+    entry->ready_at_us = now_us;
     return 0;
 }
 

@@ -236,7 +236,7 @@ void model_dfm_process_died(model_sim *sim, uint32_t index, uint32_t c)
 
 /* ---- graceful stops ------------------------------------------------------ */
 
-static bool stop_done(const model_sim *sim, uint32_t index,
+static bool stop_done(model_sim *sim, uint32_t index,
                       const model_stop *stop)
 {
     for (uint32_t c = 0; c < sim->component_count; c++)
@@ -320,6 +320,9 @@ static void components_stop(model_sim *sim, const model_msg *msg)
     uint32_t index = msg->to.instance;
     model_instance *inst = &sim->instances[index];
     model_stop *stop = stop_slot(inst);
+
+    /* The completions due so far ran while the processes were running. */
+    model_instance_sync(sim, index);
 
     /* More stops at once than slots: the oldest is cut short at once. */
     if (stop == NULL) {

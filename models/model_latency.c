@@ -20,6 +20,8 @@ void model_latency_init(model_latency_hist *lh, double growth)
         ranges[i] = pow(growth, (double)(i - 1));
     gsl_histogram_set_ranges(lh->hist, ranges, bins + 1);
     free(ranges);
+    lh->bins = lh->hist->bin;
+    lh->bin_count = lh->hist->n;
     lh->log_growth = log(growth);
 }
 
@@ -28,18 +30,19 @@ void model_latency_deinit(model_latency_hist *lh)
     if (lh->hist != NULL)
         gsl_histogram_free(lh->hist);
     lh->hist = NULL;
+    lh->bins = NULL;
+    lh->bin_count = 0;
 }
 
 void model_latency_add_ln(model_latency_hist *lh, double ln_latency_us)
 {
-    size_t bins = lh->hist->n;
     size_t index = 0;
 
     if (ln_latency_us >= 0.0)
         index = 1 + (size_t)(ln_latency_us / lh->log_growth);
-    if (index >= bins)
-        index = bins - 1;
-    lh->hist->bin[index] += 1.0;
+    if (index >= lh->bin_count)
+        index = lh->bin_count - 1;
+    lh->bins[index] += 1.0;
 }
 
 void model_latency_add(model_latency_hist *lh, double latency_us)

@@ -17,6 +17,8 @@
 
 typedef struct model_latency_hist {
     gsl_histogram *hist;
+    double *bins;     /* hist->bin, kept here to save a load per value */
+    size_t bin_count; /* hist->n */
     double log_growth;
 } model_latency_hist;
 

@@ -104,6 +104,7 @@ static void stats_reply(model_sim *sim, const model_msg *request)
     size_t count = 0;
     size_t cap = 0;
 
+    model_instances_sync(sim);
     for (uint32_t t = 0; t < sim->tenant_count; t++) {
         model_tenant *tenant = &sim->tenants[t];
 

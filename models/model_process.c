@@ -22,42 +22,32 @@
 
 /* ---- the heap of requests on workers, ordered by completion work ---- */
 
-static bool heap_less(const model_sim *sim, uint32_t a, uint32_t b)
+static bool heap_less(const model_work_entry *a, const model_work_entry *b)
 {
-    const model_request *ra = &sim->requests[a];
-    const model_request *rb = &sim->requests[b];
-
-    if (ra->work_done_at != rb->work_done_at)
-        return ra->work_done_at < rb->work_done_at;
-    return ra->seq < rb->seq;
+    if (a->work_done_at != b->work_done_at)
+        return a->work_done_at < b->work_done_at;
+    return a->seq < b->seq;
 }
 
-static void heap_set(model_sim *sim, model_instance *inst, size_t pos,
-                     uint32_t r)
+static void heap_sift_up(model_instance *inst, size_t pos)
 {
-    inst->heap[pos] = r;
-    sim->requests[r].heap_pos = (uint32_t)pos;
-}
-
-static void heap_sift_up(model_sim *sim, model_instance *inst, size_t pos)
-{
-    uint32_t r = inst->heap[pos];
+    model_work_entry item = inst->heap[pos];
 
     while (pos > 0) {
         size_t parent = (pos - 1) / 2;
 
-        if (!heap_less(sim, r, inst->heap[parent]))
+        if (!heap_less(&item, &inst->heap[parent]))
             break;
-        heap_set(sim, inst, pos, inst->heap[parent]);
+        inst->heap[pos] = inst->heap[parent];
         pos = parent;
     }
-    heap_set(sim, inst, pos, r);
+    inst->heap[pos] = item;
 }
 
-static void heap_sift_down(model_sim *sim, model_instance *inst, size_t pos)
+static void heap_sift_down(model_instance *inst, size_t pos)
 {
     size_t len = inst->busy;
-    uint32_t r = inst->heap[pos];
+    model_work_entry item = inst->heap[pos];
 
     for (;;) {
         size_t child = 2 * pos + 1;
@@ -65,18 +55,20 @@ static void heap_sift_down(model_sim *sim, model_instance *inst, size_t pos)
         if (child >= len)
             break;
         if (child + 1 < len &&
-            heap_less(sim, inst->heap[child + 1], inst->heap[child]))
+            heap_less(&inst->heap[child + 1], &inst->heap[child]))
             child++;
-        if (!heap_less(sim, inst->heap[child], r))
+        if (!heap_less(&inst->heap[child], &item))
             break;
-        heap_set(sim, inst, pos, inst->heap[child]);
+        inst->heap[pos] = inst->heap[child];
         pos = child;
     }
-    heap_set(sim, inst, pos, r);
+    inst->heap[pos] = item;
 }
 
 static void heap_push(model_sim *sim, model_instance *inst, uint32_t r)
 {
+    const model_request *req = &sim->requests[r];
+
     if (inst->busy == inst->heap_cap) {
         size_t cap = inst->heap_cap == 0 ? 16 : inst->heap_cap * 2;
 
@@ -84,21 +76,21 @@ static void heap_push(model_sim *sim, model_instance *inst, uint32_t r)
         MODEL_ASSERT(inst->heap != NULL); /* out of memory */
         inst->heap_cap = cap;
     }
-    inst->heap[inst->busy] = r;
+    inst->heap[inst->busy] = (model_work_entry){
+        .work_done_at = req->work_done_at, .seq = req->seq, .request = r};
     inst->busy++;
-    heap_sift_up(sim, inst, inst->busy - 1);
+    heap_sift_up(inst, inst->busy - 1);
 }
 
-static uint32_t heap_pop(model_sim *sim, model_instance *inst)
+static uint32_t heap_pop(model_instance *inst)
 {
-    uint32_t top = inst->heap[0];
+    uint32_t top = inst->heap[0].request;
 
     inst->busy--;
     if (inst->busy > 0) {
-        heap_set(sim, inst, 0, inst->heap[inst->busy]);
-        heap_sift_down(sim, inst, 0);
+        inst->heap[0] = inst->heap[inst->busy];
+        heap_sift_down(inst, 0);
     }
-    sim->requests[top].heap_pos = MODEL_NONE;
     return top;
 }
 
@@ -112,7 +104,9 @@ static double burn_vcpus(const model_sim *sim, const model_process *p)
                : 0.0;
 }
 
-void model_instance_advance(model_sim *sim, uint32_t index)
+/* Brings the work clock and CPU counters up to now, without running the
+ * completions that fell due on the way. */
+static void advance_work(model_sim *sim, uint32_t index)
 {
     model_instance *inst = &sim->instances[index];
     sim_time_t now = model_now(sim);
@@ -140,29 +134,52 @@ void model_instance_advance(model_sim *sim, uint32_t index)
 
 static void completion_cb(sim_engine *engine, void *ctx, uint64_t arg);
 
+/* A completion needs an event of its own only while a process of the
+ * instance is stopping, because the end of its last request sends a
+ * message at that moment. Otherwise nothing outside the instance sees a
+ * completion until something reads the instance, and every reader first
+ * runs the completions due (model_instance_sync), at their own times. This
+ * saves one event per request. */
+static bool completion_needs_event(const model_sim *sim,
+                                   const model_instance *inst)
+{
+    for (size_t c = 0; c < sim->component_count; c++)
+        if (inst->procs[c].state == MODEL_PROC_STOPPING)
+            return true;
+    return false;
+}
+
+static void cancel_completion(model_sim *sim, model_instance *inst)
+{
+    if (inst->completion_pending && !inst->completion_lazy)
+        model_cancel(sim, inst->completion_event);
+    inst->completion_pending = false;
+    inst->completion_lazy = false;
+}
+
 static void reschedule_completion(model_sim *sim, uint32_t index)
 {
     model_instance *inst = &sim->instances[index];
 
     if (inst->busy == 0) {
-        if (inst->completion_pending)
-            model_cancel(sim, inst->completion_event);
-        inst->completion_pending = false;
+        cancel_completion(sim, inst);
         return;
     }
 
-    const model_request *first = &sim->requests[inst->heap[0]];
-    double left = fmax(first->work_done_at - inst->work, 0.0);
+    double left = fmax(inst->heap[0].work_done_at - inst->work, 0.0);
     sim_time_t at_us = model_now(sim) + (sim_time_t)ceil(left / inst->rate);
+    bool lazy = !completion_needs_event(sim, inst);
 
-    if (inst->completion_pending && inst->completion_at_us == at_us)
+    if (inst->completion_pending && inst->completion_at_us == at_us &&
+        inst->completion_lazy == lazy)
         return;
-    if (inst->completion_pending)
-        model_cancel(sim, inst->completion_event);
-    inst->completion_event = model_schedule(sim, at_us, completion_cb, sim,
-                                            index);
+    cancel_completion(sim, inst);
+    if (!lazy)
+        inst->completion_event = model_schedule(sim, at_us, completion_cb,
+                                                sim, index);
     inst->completion_at_us = at_us;
     inst->completion_pending = true;
+    inst->completion_lazy = lazy;
 }
 
 /* Sets the rate from the current demand; call after advance and a change. */
@@ -171,8 +188,10 @@ static void recompute(model_sim *sim, uint32_t index)
     model_instance *inst = &sim->instances[index];
     double demand = inst->busy;
 
-    for (size_t c = 0; c < sim->component_count; c++)
-        demand += burn_vcpus(sim, &inst->procs[c]);
+    /* Without warm-up burns the demand is the busy workers alone. */
+    if (sim->dfm.warmup_cpu_permille > 0)
+        for (size_t c = 0; c < sim->component_count; c++)
+            demand += burn_vcpus(sim, &inst->procs[c]);
     inst->rate = demand <= sim->instance_vcpus
                      ? 1.0
                      : (double)sim->instance_vcpus / demand;
@@ -232,19 +251,19 @@ static void process_refill(model_sim *sim, uint32_t index, uint32_t c)
         model_dfm_process_idle(sim, index, c);
 }
 
-static void completion_cb(sim_engine *engine, void *ctx, uint64_t arg)
+/* Completes the requests whose work is done now, refills the workers from
+ * the queues and sets the next completion. */
+static void complete_due(model_sim *sim, uint32_t index)
 {
-    model_sim *sim = ctx;
-    uint32_t index = (uint32_t)arg;
     model_instance *inst = &sim->instances[index];
     lb_component_mask freed = 0;
 
-    (void)engine;
     inst->completion_pending = false;
-    model_instance_advance(sim, index);
-    while (inst->busy > 0 && sim->requests[inst->heap[0]].work_done_at <=
-                                 inst->work + WORK_EPSILON) {
-        uint32_t r = heap_pop(sim, inst);
+    inst->completion_lazy = false;
+    advance_work(sim, index);
+    while (inst->busy > 0 &&
+           inst->heap[0].work_done_at <= inst->work + WORK_EPSILON) {
+        uint32_t r = heap_pop(inst);
         uint32_t c = sim->requests[r].component;
 
         inst->procs[c].busy--;
@@ -255,6 +274,44 @@ static void completion_cb(sim_engine *engine, void *ctx, uint64_t arg)
         if (freed & (1u << c))
             process_refill(sim, index, c);
     recompute(sim, index);
+}
+
+static void completion_cb(sim_engine *engine, void *ctx, uint64_t arg)
+{
+    (void)engine;
+    complete_due(ctx, (uint32_t)arg);
+}
+
+void model_instance_sync(model_sim *sim, uint32_t index)
+{
+    model_instance *inst = &sim->instances[index];
+    sim_time_t now = model_now(sim);
+
+    /* Each round completes at least one request or moves time forward, so
+     * the requests on the workers and in the queues bound the rounds. */
+    while (inst->completion_pending && inst->completion_lazy &&
+           inst->completion_at_us <= now) {
+        sim->now_override_us = inst->completion_at_us;
+        complete_due(sim, index);
+        sim->now_override_us = -1;
+    }
+
+    /* A stop that began since turns the pending completion into an event. */
+    if (inst->completion_pending && inst->completion_lazy &&
+        completion_needs_event(sim, inst))
+        reschedule_completion(sim, index);
+}
+
+void model_instances_sync(model_sim *sim)
+{
+    for (uint32_t i = 0; i < sim->instance_count; i++)
+        model_instance_sync(sim, i);
+}
+
+void model_instance_advance(model_sim *sim, uint32_t index)
+{
+    model_instance_sync(sim, index);
+    advance_work(sim, index);
 }
 
 /* ---- requests arriving and leaving ------------------------------------ */
@@ -282,6 +339,7 @@ void model_instance_accept(model_sim *sim, uint32_t r)
     model_instance *inst = &sim->instances[index];
     model_process *p = &inst->procs[req->component];
 
+    model_instance_sync(sim, index);
     if (inst->state != MODEL_INST_ACTIVE) {
         model_request_wait_timeout(sim, r);
         return;
@@ -306,10 +364,11 @@ void model_instance_accept(model_sim *sim, uint32_t r)
     }
 }
 
-size_t model_process_in_flight(const model_sim *sim, uint32_t index,
-                               uint32_t c)
+size_t model_process_in_flight(model_sim *sim, uint32_t index, uint32_t c)
 {
     const model_process *p = &sim->instances[index].procs[c];
+
+    model_instance_sync(sim, index);
 
     return p->busy + p->queue_len;
 }
@@ -322,23 +381,25 @@ static void take_requests(model_sim *sim, uint32_t index,
 {
     model_instance *inst = &sim->instances[index];
     size_t kept_count = 0;
+
+    model_instance_advance(sim, index);
+
     size_t count = inst->busy;
     uint32_t *taken_requests = malloc((count + 1) * sizeof(*taken_requests));
     size_t taken_count = 0;
 
     MODEL_ASSERT(taken_requests != NULL); /* out of memory */
-    model_instance_advance(sim, index);
     for (size_t i = 0; i < count; i++) {
-        uint32_t r = inst->heap[i];
+        uint32_t r = inst->heap[i].request;
 
         if (mask & (1u << sim->requests[r].component))
             taken_requests[taken_count++] = r;
         else
-            inst->heap[kept_count++] = r;
+            inst->heap[kept_count++] = inst->heap[i];
     }
     inst->busy = (uint32_t)kept_count;
     for (size_t i = kept_count; i-- > 0;)
-        heap_sift_down(sim, inst, i);
+        heap_sift_down(inst, i);
 
     for (uint32_t c = 0; c < sim->component_count; c++) {
         model_process *p = &inst->procs[c];
@@ -356,7 +417,6 @@ static void take_requests(model_sim *sim, uint32_t index,
         }
     }
     for (size_t i = 0; i < taken_count; i++) {
-        sim->requests[taken_requests[i]].heap_pos = MODEL_NONE;
         if (reason == MODEL_FAIL_TIMEOUT)
             model_request_wait_timeout(sim, taken_requests[i]);
         else

@@ -346,6 +346,7 @@ void model_instance_crash(model_sim *sim, uint32_t index)
 
     if (inst->state != MODEL_INST_ACTIVE && inst->state != MODEL_INST_BOOTING)
         return;
+    model_instance_sync(sim, index);
     model_dfm_halt(sim, index);
     if (inst->state == MODEL_INST_ACTIVE)
         model_instance_drop_requests(sim, index, MODEL_FAIL_TIMEOUT);

@@ -41,7 +41,6 @@ uint32_t model_request_take(model_sim *sim)
     memset(req, 0, sizeof(*req));
     req->where = MODEL_REQ_NEW;
     req->instance = MODEL_NONE;
-    req->heap_pos = MODEL_NONE;
     req->seq = sim->request_seq++;
     return index;
 }

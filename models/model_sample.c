@@ -110,6 +110,7 @@ static void sample_cb(sim_engine *engine, void *ctx, uint64_t arg)
 
     (void)engine;
     (void)arg;
+    model_instances_sync(sim);
     sample.requests = sim->sample_requests;
     sample.errors = sim->sample_errors;
     fill_latency(sim, &sample);

@@ -13,6 +13,8 @@
 
 sim_time_t model_now(const model_sim *sim)
 {
+    if (sim->now_override_us >= 0)
+        return sim->now_override_us;
     return sim_engine_now(sim->engine);
 }
 
@@ -357,6 +359,7 @@ void model_sim_destroy(model_sim *sim)
         gsl_rng_free(sim->provider_rng);
     if (sim->has_trace)
         model_trace_close(&sim->trace);
+    model_wheel_deinit(sim);
     free(sim->trace_path);
     free(sim->requests);
     free(sim->creates);

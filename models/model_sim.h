@@ -71,7 +71,7 @@ typedef struct model_tenant {
     gsl_rng *mix_rng;
     gsl_rng *service_rng;
     double next_arrival_us;
-    bool arrival_pending;
+    bool arrival_pending; /* an engine event, or in the arrival wheel */
     sim_event_id arrival_event;
     uint64_t bucket_left;     /* trace: arrivals still to place in bucket */
     double bucket_pos;        /* trace: last arrival, fraction of bucket */
@@ -112,7 +112,6 @@ typedef struct model_request {
     uint32_t tenant;
     uint32_t instance;
     uint32_t component;
-    uint32_t heap_pos;
     uint8_t where;
     uint64_t seq;        /* arrival order, breaks ties in the service heap */
     double cpu_us;       /* CPU work of the request */
@@ -124,6 +123,14 @@ typedef struct model_request {
 } model_request;
 
 /* ---- instances and processes ---------------------------------------- */
+
+/* A request on a worker, as its instance's completion heap holds it: the
+ * key is copied from the request so that a sift reads one array only. */
+typedef struct model_work_entry {
+    double work_done_at; /* the request's work_done_at */
+    uint64_t seq;        /* the request's seq, which breaks ties */
+    uint32_t request;
+} model_work_entry;
 
 typedef enum model_process_state {
     MODEL_PROC_ABSENT = 0, /* never started on this instance */
@@ -187,9 +194,10 @@ typedef struct model_instance {
     sim_time_t work_at_us;
     double rate;
     uint32_t busy;
-    uint32_t *heap;
+    model_work_entry *heap;
     size_t heap_cap;
     bool completion_pending;
+    bool completion_lazy; /* pending without an event: see model_instance_sync */
     sim_event_id completion_event;
     sim_time_t completion_at_us;
 
@@ -246,6 +254,32 @@ typedef struct model_fault {
     sim_event_id held_event;
 } model_fault;
 
+/* ---- the arrival wheel of trace tenants -------------------------------- */
+
+/* The pending arrival of one tenant. The entries sit in an array of their
+ * own, indexed by tenant, so that walking a slot touches little memory. */
+typedef struct model_wheel_entry {
+    sim_time_t at_us;
+    uint64_t seq;  /* insertion order, breaks ties in time */
+    uint32_t next; /* next tenant in the same slot, or MODEL_NONE */
+} model_wheel_entry;
+
+typedef struct model_arrival_wheel {
+    uint64_t slot_us;    /* width of one slot */
+    uint64_t slot_count; /* a power of two */
+    uint32_t *heads;     /* first tenant of each slot, valid when marked */
+    uint64_t *bitmap;    /* one bit per slot: the slot has tenants */
+    model_wheel_entry *entries; /* one per tenant known at init */
+    size_t entry_count;
+    size_t queued;       /* tenants in the wheel */
+    uint64_t seq;
+    uint32_t first;      /* earliest queued tenant; MODEL_NONE: unknown */
+    bool running;        /* an arrival of the wheel is being handled */
+    bool event_pending;
+    sim_event_id event;
+    sim_time_t event_at_us;
+} model_arrival_wheel;
+
 /* ---- the LB end ------------------------------------------------------ */
 
 typedef struct model_sim model_sim;
@@ -269,6 +303,8 @@ typedef struct model_component {
 
 struct model_sim {
     sim_engine *engine;
+    /* While a deferred completion runs, the time it happened; else -1. */
+    sim_time_t now_override_us;
     uint64_t seed;
     sim_time_t duration_us;
     world_observer observer;
@@ -327,6 +363,7 @@ struct model_sim {
     char trace_row_tenant[LB_ID_LEN_MAX + 1];
     int trace_error;
     char trace_err[512];
+    model_arrival_wheel wheel;
 
     model_fault *faults;
     size_t fault_count;
@@ -420,6 +457,21 @@ void model_traffic_halt(model_sim *sim, uint32_t tenant);
 /* Reads the trace once to check it and to list its tenants (with clones). */
 int model_traffic_scan_trace(model_sim *sim, char *err, size_t err_len);
 
+/* An arrival of a trace tenant is due now (called by the arrival wheel). */
+void model_traffic_arrive(model_sim *sim, uint32_t tenant);
+
+/* ---- model_arrival_wheel.c ---------------------------------------------- */
+
+/* Sizes the wheel for buckets of bucket_width_us and for the tenants known
+ * now (trace tenants and their clones). Returns 0 or -ENOMEM. */
+int model_wheel_init(model_sim *sim, double bucket_width_us);
+void model_wheel_deinit(model_sim *sim);
+/* Queues the next arrival of a trace tenant at at_us (clamped to now),
+ * which must lie within one bucket width of now. */
+void model_wheel_insert(model_sim *sim, uint32_t tenant, sim_time_t at_us);
+/* Takes the tenant's pending arrival out of the wheel, if it has one. */
+void model_wheel_remove(model_sim *sim, uint32_t tenant);
+
 /* ---- model_nginx.c ------------------------------------------------------ */
 
 /* Sends a new request of tenant for component through the current table. */
@@ -434,7 +486,14 @@ void model_nginx_init_routes(model_sim *sim, const world_config *config);
 
 /* A request arrives at its instance and component. */
 void model_instance_accept(model_sim *sim, uint32_t request);
-/* Brings the work clock and the CPU counters of instance up to now. */
+/* Runs the request completions of instance that fell due by now, each at
+ * its own time. Completions run without events of their own while no
+ * process of the instance is stopping, so whatever reads an instance's
+ * requests, counts or CPU calls this (or model_instance_advance) first. */
+void model_instance_sync(model_sim *sim, uint32_t instance);
+/* Syncs every instance: before reading counts summed over instances. */
+void model_instances_sync(model_sim *sim);
+/* Syncs instance, then brings its work clock and CPU counters up to now. */
 void model_instance_advance(model_sim *sim, uint32_t instance);
 void model_process_start(model_sim *sim, uint32_t instance,
                          uint32_t component);
@@ -446,7 +505,7 @@ void model_process_kill(model_sim *sim, uint32_t instance, uint32_t component,
 void model_instance_drop_requests(model_sim *sim, uint32_t instance,
                                   model_fail_reason reason);
 /* Number of requests on the workers and in the queue of a process. */
-size_t model_process_in_flight(const model_sim *sim, uint32_t instance,
+size_t model_process_in_flight(model_sim *sim, uint32_t instance,
                                uint32_t component);
 /* A request waits for the nginx timeout (instance silent). */
 void model_request_wait_timeout(model_sim *sim, uint32_t request);

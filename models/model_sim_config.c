@@ -436,6 +436,7 @@ model_sim *model_sim_create(const world_config *config,
         snprintf(err, err_len, "out of memory building the world");
         return NULL;
     }
+    sim->now_override_us = -1;
     sim->engine = sim_engine_create();
     if (sim->engine == NULL) {
         free(sim);

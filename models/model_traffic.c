@@ -100,11 +100,13 @@ static bool next_trace_arrival(model_tenant *tenant, double *at_us)
         return false;
 
     /* The minimum of k uniforms on (pos, 1) is pos + (1 - pos)(1 - V^(1/k)).
-     * gsl_rng_uniform_pos never returns 0, so the power is defined. */
+     * gsl_rng_uniform_pos never returns 0, so the logarithm is defined.
+     * 1 - V^(1/k) is computed as -expm1(ln(V) / k), which keeps its
+     * precision for large k and costs less than pow. */
     double v = gsl_rng_uniform_pos(tenant->arrival_rng);
     double k = (double)tenant->bucket_left;
 
-    tenant->bucket_pos += (1.0 - tenant->bucket_pos) * (1.0 - pow(v, 1.0 / k));
+    tenant->bucket_pos += (1.0 - tenant->bucket_pos) * -expm1(log(v) / k);
     tenant->bucket_left--;
 
     /* Keep every arrival before the bucket's end, where the next bucket's
@@ -128,6 +130,10 @@ static void schedule_next(model_sim *sim, uint32_t index)
 
     if (!more || at_us >= (double)sim->duration_us)
         return;
+    if (tenant->from_trace) {
+        model_wheel_insert(sim, index, (sim_time_t)floor(at_us));
+        return;
+    }
     tenant->arrival_event = model_schedule(sim, (sim_time_t)floor(at_us),
                                            arrival_cb, sim, index);
     tenant->arrival_pending = true;
@@ -135,6 +141,11 @@ static void schedule_next(model_sim *sim, uint32_t index)
 
 static uint32_t pick_component(model_tenant *tenant)
 {
+    /* A tenant of one component needs no draw; its mix stream serves
+     * nothing else, so skipping the draw changes no other request. */
+    if (tenant->mix_cdf[0] >= 1.0)
+        return 0;
+
     double u = gsl_rng_uniform(tenant->mix_rng);
     uint32_t c = 0;
 
@@ -160,17 +171,19 @@ static void emit_request(model_sim *sim, uint32_t index)
     model_nginx_route(sim, r);
 }
 
-static void arrival_cb(sim_engine *engine, void *ctx, uint64_t arg)
+void model_traffic_arrive(model_sim *sim, uint32_t index)
 {
-    model_sim *sim = ctx;
-    uint32_t index = (uint32_t)arg;
-
-    (void)engine;
     sim->tenants[index].arrival_pending = false;
     if (!sim->tenants[index].sending)
         return;
     emit_request(sim, index);
     schedule_next(sim, index);
+}
+
+static void arrival_cb(sim_engine *engine, void *ctx, uint64_t arg)
+{
+    (void)engine;
+    model_traffic_arrive(ctx, (uint32_t)arg);
 }
 
 void model_traffic_resume(model_sim *sim, uint32_t index)
@@ -190,7 +203,9 @@ void model_traffic_halt(model_sim *sim, uint32_t index)
 
     tenant->sending = false;
     tenant->bucket_left = 0;
-    if (tenant->arrival_pending)
+    if (tenant->from_trace)
+        model_wheel_remove(sim, index);
+    else if (tenant->arrival_pending)
         model_cancel(sim, tenant->arrival_event);
     tenant->arrival_pending = false;
 }
@@ -293,6 +308,13 @@ static int trace_start(model_sim *sim)
         return rc;
     }
     sim->has_trace = true;
+    if (model_wheel_init(sim, sim->trace_bucket_s * trace_time_scale(sim) *
+                                  1e6) != 0) {
+        snprintf(sim->trace_err, sizeof(sim->trace_err),
+                 "out of memory for the arrival wheel");
+        sim->trace_error = -ENOMEM;
+        return -ENOMEM;
+    }
     rc = trace_read(sim);
     if (rc < 0) {
         sim->trace_error = rc;

@@ -124,6 +124,8 @@ int world_run(world *w, char *err, size_t err_len)
     if (rc == 0) {
         lb_controller_start(w->controller);
         sim_engine_run_until(sim->engine, sim->duration_us);
+        /* Completions due by the end count in the totals. */
+        model_instances_sync(sim);
         rc = sim->trace_error;
     } else if (rc == -ENOMEM) {
         snprintf(err, err_len, "out of memory starting the world");

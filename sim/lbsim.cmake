@@ -1,16 +1,21 @@
 # lbsim: the scenario loader, the expectation checker, the output writers
-# (library lb_lbsim, testable without a world) and the lbsim program.
+# (library lb_lbsim) and the lbsim program. The loader uses the models of
+# models/ to read the data files a scenario names and to build its world
+# once, so that a file the world rejects fails at load time.
 add_library(lb_lbsim STATIC
     scenario_expect.c
     scenario_faults.c
+    scenario_files.c
     scenario_instances.c
     scenario_load.c
     scenario_metrics.c
+    scenario_names.c
     scenario_settings.c
     scenario_tenant_events.c
     scenario_tenants.c
     scenario_topology.c
     scenario_traffic.c
+    scenario_world.c
     scenario_yaml.c
     scenario_yaml_read.c
     sim_actions.c
@@ -39,7 +44,7 @@ target_include_directories(lb_lbsim PUBLIC
 target_compile_definitions(lb_lbsim PRIVATE
     LBSIM_VERSION="${PROJECT_VERSION}")
 target_link_libraries(lb_lbsim PUBLIC
-    lb_controller lb_engine PkgConfig::YAML lb_csv ${MATH_LIBRARY})
+    lb_models lb_controller lb_engine PkgConfig::YAML lb_csv ${MATH_LIBRARY})
 
 # The program. It needs the world of models/; until that folder builds, only
 # the library above and its tests exist.

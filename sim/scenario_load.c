@@ -55,39 +55,6 @@ static void sim_scenario_defaults(sim_scenario *scenario)
     }
 }
 
-int sim_name_list_add(sim_loader *loader, sim_name_list *list,
-                      const char *name)
-{
-    if (sim_name_list_has(list, name)) {
-        return 0;
-    }
-    if (list->count == list->capacity) {
-        size_t capacity = list->capacity == 0 ? 16 : list->capacity * 2;
-        const char **names = sim_pool_calloc(&loader->scenario->pool,
-                                             capacity, sizeof(*names));
-        if (names == NULL) {
-            return -ENOMEM;
-        }
-        if (list->count > 0) {
-            memcpy(names, list->names, list->count * sizeof(*names));
-        }
-        list->names = names;
-        list->capacity = capacity;
-    }
-    list->names[list->count++] = name;
-    return 0;
-}
-
-bool sim_name_list_has(const sim_name_list *list, const char *name)
-{
-    for (size_t i = 0; i < list->count; i++) {
-        if (strcmp(list->names[i], name) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int sim_load_id(sim_loader *loader, const yaml_node_t *node, const char *key,
                 const char **out)
 {

@@ -14,23 +14,45 @@
 #include "scenario.h"
 #include "scenario_yaml.h"
 
+/* Names in insertion order, each with a value, and a hash index over them
+ * (in the scenario's pool). */
 typedef struct sim_name_list {
     size_t count;
     size_t capacity;
     const char **names;
+    size_t *values;
+    size_t slot_count; /* a power of two, at least twice count */
+    size_t *slots;     /* 1 + index into names, 0 for a free slot */
 } sim_name_list;
+
+/* The value of a name added without one. */
+#define SIM_NAME_NO_VALUE ((size_t)-1)
 
 typedef struct sim_loader {
     sim_yaml y;
     sim_scenario *scenario;
     const char *dir; /* folder of the scenario file, "" or ending in '/' */
     const yaml_node_t *root;
-    sim_name_list tenants; /* every tenant the scenario can name */
+    /* Every tenant the scenario can name. The value of a tenant of the
+     * tenants section is its index in world.tenants. */
+    sim_name_list tenants;
+    /* Tenants that an initial instance serves, with the instance's index. */
+    sim_name_list placed;
+    /* Tenants that a tenant_events remove has removed, with the event's
+     * index. */
+    sim_name_list removed;
 } sim_loader;
 
-/* Adds name to list (kept in the scenario's pool). Returns 0 or -ENOMEM. */
+/* Adds name with value to list; a name that is there already keeps its
+ * first value. name must outlive the list. Returns 0 or -ENOMEM. */
+int sim_name_list_put(sim_loader *loader, sim_name_list *list,
+                      const char *name, size_t value);
+/* Adds name with SIM_NAME_NO_VALUE. */
 int sim_name_list_add(sim_loader *loader, sim_name_list *list,
                       const char *name);
+/* Whether list has name; value (when not NULL) gets its value. */
+bool sim_name_list_get(const sim_name_list *list, const char *name,
+                       size_t *value);
 bool sim_name_list_has(const sim_name_list *list, const char *name);
 
 /* Checks that an id is 1 to LB_ID_LEN_MAX characters of [A-Za-z0-9_.-]. */
@@ -71,11 +93,17 @@ int sim_load_tenant_events(sim_loader *loader, const yaml_node_t *node);
 int sim_load_expect(sim_loader *loader, const yaml_node_t *node);
 int sim_load_metrics(sim_loader *loader, const yaml_node_t *node);
 
-/* Reads the tenant column of a trace CSV into the loader's tenant list.
- * Returns 0, -ENOENT when the file cannot be opened, or -EINVAL with a
- * message when it does not parse; node and key place the message. */
+/* Reads a whole trace CSV with the models' reader and adds its tenants to
+ * the loader's tenant list. Returns 0, -ENOMEM, or -EINVAL with a message
+ * placed at node and key that gives the file's line and reason. */
 int sim_load_trace_tenants(sim_loader *loader, const yaml_node_t *node,
                            const char *key, const char *path);
+
+/* Loads the CSV of an empirical distribution as the world would, to check
+ * it. Returns 0, -ENOMEM, or -EINVAL with a message placed at node and key
+ * (the scenario's "file" key). */
+int sim_load_empirical_file(sim_loader *loader, const yaml_node_t *node,
+                            const char *key, const model_dist *dist);
 
 /* Message kinds of the protocol; a NULL-ended list. */
 extern const char *const sim_msg_kinds[];

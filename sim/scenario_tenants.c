@@ -89,6 +89,32 @@ static int sim_load_pattern_times(sim_loader *loader, const yaml_node_t *node,
     return rc;
 }
 
+/* A diurnal rate is rate + rate2 * sin(...): a period of 0 has no cycle, and
+ * an amplitude above the mean would make the rate negative. */
+static int sim_check_diurnal(sim_loader *loader, const yaml_node_t *node,
+                             const char *path, const world_pattern *pattern)
+{
+    sim_yaml *y = &loader->y;
+    char key[SIM_YAML_PATH_MAX];
+
+    if (pattern->kind != WORLD_PATTERN_DIURNAL) {
+        return 0;
+    }
+    if (pattern->period_us == 0) {
+        sim_yaml_path_key(key, sizeof(key), path, "period");
+        return sim_yaml_fail_expected(y, sim_yaml_get(y, node, "period"), key,
+                                      "a period above 0 for pattern diurnal");
+    }
+    if (pattern->rate2_per_s > pattern->rate_per_s) {
+        sim_yaml_path_key(key, sizeof(key), path, "rate2");
+        return sim_yaml_fail(y, sim_yaml_get(y, node, "rate2"), key,
+                             "expected an amplitude no larger than rate "
+                             "(%g) for pattern diurnal, got %g",
+                             pattern->rate_per_s, pattern->rate2_per_s);
+    }
+    return 0;
+}
+
 /* The keys each pattern needs, beyond "pattern" itself. */
 static const char *const *sim_pattern_required(world_pattern_kind kind)
 {
@@ -141,6 +167,9 @@ int sim_load_tenant_settings(sim_loader *loader, const yaml_node_t *node,
     }
     if (rc == 0) {
         rc = sim_load_pattern_times(loader, node, path, &tenant->pattern);
+    }
+    if (rc == 0) {
+        rc = sim_check_diurnal(loader, node, path, &tenant->pattern);
     }
     if (rc == 0 && sim_yaml_get(y, node, "mix") != NULL) {
         sim_yaml_path_key(key, sizeof(key), path, "mix");
@@ -209,7 +238,8 @@ int sim_load_tenants(sim_loader *loader, const yaml_node_t *node)
             rc = sim_check_trace_needed(loader, value, path);
         }
         if (rc == 0) {
-            rc = sim_name_list_add(loader, &loader->tenants, tenants[i].id);
+            rc = sim_name_list_put(loader, &loader->tenants, tenants[i].id,
+                                   i);
         }
     }
     config->tenants = tenants;

@@ -81,6 +81,12 @@ static int sim_load_dist_map(sim_loader *loader, const yaml_node_t *node,
                                  "got none");
         }
         out->empirical_path = sim_load_resolve_path(loader, file);
+        if (out->empirical_path == NULL) {
+            return -ENOMEM;
+        }
+        sim_yaml_path_key(path, sizeof(path), key, "file");
+        return sim_load_empirical_file(loader, sim_yaml_get(y, node, "file"),
+                                       path, out);
     } else if (sim_yaml_get(y, node, "mean") == NULL) {
         sim_yaml_path_key(path, sizeof(path), key, "mean");
         return sim_yaml_fail(y, node, path,

@@ -55,6 +55,8 @@ static int api_setup(void **state)
         .loop = fixture->loop, .registry = &fixture->registry,
         .components = test_components, .component_count = 2,
         .token = TEST_TOKEN, .timeout_ms = 1000,
+        /* Never dereferenced: the fake controller only records calls. */
+        .controller = (lb_controller *)fixture,
     };
     size_t count = live_dfm_api_routes(&fixture->dfm, routes);
     fixture->server = live_api_server_start(fixture->loop, "127.0.0.1:0",

@@ -109,7 +109,7 @@ static void test_provider_create_replays_early_ready(void **state)
         NULL};
 
     f->config.create_argv = create;
-    assert_int_equal(live_registry_ready_defer(&f->registry, "n3"), 0);
+    assert_int_equal(live_registry_ready_defer(&f->registry, "n3", 0), 0);
     assert_int_equal(live_provider_instance_create(&f->provider, 3, "std"), 0);
     run_until_answered(f);
     assert_int_equal(fake_journal_count("instance_created request_id=3"), 1);
@@ -137,7 +137,7 @@ static void test_provider_failures_carry_reason(void **state)
     run_until_answered(f);
     assert_int_equal(fake_journal_count("instance_create_failed request_id=2 "
                                         "reason=invalid provider reply: "
-                                        "field \"id\": invalid id"), 1);
+                                        "field 'id': invalid id"), 1);
 
     f->config.create_argv = not_json;
     assert_int_equal(live_provider_instance_create(&f->provider, 3, "std"), 0);

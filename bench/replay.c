@@ -8,8 +8,8 @@
  * the trace one bucket ahead, so a longer trace needs no more memory.
  *
  * The topology: every tenant (clones included) is named on one of the
- * initial instances, round robin, so the controller knows each of them
- * and can move it on overload. */
+ * initial instances, round robin, so that each is in the controller's
+ * tables and can be moved on overload. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -78,7 +78,7 @@ static void replay_usage(FILE *out, const char *program)
             "(default 1)\n"
             "  --vcpus N           vCPUs of each worker instance "
             "(default 16)\n"
-            "  --instances N       initial worker instances (default 4)\n"
+            "  --instances N       initial worker instances (default 8)\n"
             "  --instances-max N   policy instances_max (default 32)\n"
             "  --service-ms X      mean CPU time of a request, exponential, "
             "in ms (default 10)\n"
@@ -195,8 +195,8 @@ static int replay_parse_args(int argc, char **argv, replay_options *opt)
         }
     }
     if (rc == 0 && optind < argc) {
-        fprintf(stderr, "replay: unexpected argument '%s'; see --help\n",
-                argv[optind]);
+        fprintf(stderr, "replay: unexpected argument '%s': run with --help "
+                "for the options\n", argv[optind]);
         rc = -EINVAL;
     }
     if (rc == 0 && opt->instances > opt->instances_max) {
@@ -457,7 +457,7 @@ int main(int argc, char **argv)
         .rate_scale = 0.75,
         .seed = 1,
         .vcpus = 16,
-        .instances = 4,
+        .instances = 8,
         .instances_max = 32,
         .service_ms = 10,
     };

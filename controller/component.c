@@ -14,9 +14,10 @@ static bool lb_component_input_valid(lb_controller *c, const char *event,
                                      uint32_t component)
 {
     if (slot == LB_NONE) {
+        char text[LB_ID_LEN_MAX + 1];
         lb_log(c, LB_LOG_INFO, event,
                "instance=%s component=%u reason=unknown_instance",
-               instance ? instance : "-", component);
+               lb_log_escape(instance, text, sizeof text), component);
         return false;
     }
     if (component >= c->component_count ||
@@ -113,8 +114,27 @@ void lb_on_component_down(lb_controller *controller, const char *instance,
            "reason=component_down",
            instance, lb_component_name(c, component), list,
            lb_component_recent_downs(c, health));
-    lb_routes_change(c);
+    lb_routes_failover(c);
     lb_input_end(c);
+}
+
+/* Starts the wait for stability of a component that runs again. */
+void lb_component_mark_up(lb_controller *c, uint32_t slot, uint32_t component,
+                          const char *reason)
+{
+    lb_component_health *health = &c->instances[slot].health[component];
+    uint32_t downs = lb_component_recent_downs(c, health);
+    bool looping = downs >= c->policy.crash_loop_downs;
+    lb_time_t wait_us = looping ? c->policy.crash_loop_stable_us
+                                : c->policy.component_stable_us;
+
+    health->down = false;
+    health->stable_at_us = c->now_us + wait_us;
+    lb_log(c, LB_LOG_INFO, "decision",
+           "action=wait_stable instance=%s component=%s downs=%u "
+           "stable_us=%lld reason=%s",
+           c->instances[slot].id, lb_component_name(c, component), downs,
+           (long long)wait_us, looping ? "crash_loop" : reason);
 }
 
 void lb_on_component_up(lb_controller *controller, const char *instance,
@@ -138,18 +158,7 @@ void lb_on_component_up(lb_controller *controller, const char *instance,
         lb_input_end(c);
         return;
     }
-
-    uint32_t downs = lb_component_recent_downs(c, health);
-    bool looping = downs >= c->policy.crash_loop_downs;
-    lb_time_t wait_us = looping ? c->policy.crash_loop_stable_us
-                                : c->policy.component_stable_us;
-    health->down = false;
-    health->stable_at_us = c->now_us + wait_us;
-    lb_log(c, LB_LOG_INFO, "decision",
-           "action=wait_stable instance=%s component=%s downs=%u "
-           "stable_us=%lld reason=%s",
-           instance, lb_component_name(c, component), downs,
-           (long long)wait_us, looping ? "crash_loop" : "component_up");
+    lb_component_mark_up(c, slot, component, "component_up");
     lb_input_end(c);
 }
 

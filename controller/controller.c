@@ -155,6 +155,7 @@ lb_controller *lb_controller_create(const lb_config *config,
     c->wake_armed_us = LB_TIME_NEVER;
     c->routes_deadline_us = LB_TIME_NEVER;
     c->routes_retry_at_us = LB_TIME_NEVER;
+    c->stats_next_at_us = LB_TIME_NEVER;
     c->now_us = ports->clock.now(ports->clock.ctx);
 
     for (size_t i = 0; i < config->instance_count; i++) {
@@ -177,6 +178,7 @@ void lb_controller_destroy(lb_controller *controller)
     free(controller->tenant_index);
     free(controller->requests);
     free(controller->foreign_ids);
+    lb_stats_drop(controller);
     free(controller);
 }
 
@@ -196,6 +198,9 @@ void lb_controller_start(lb_controller *controller)
     /* The listing at start names the running instances that are not the
      * controller's, so that the cleanup after a lost create spares them. */
     lb_listing_start(c);
+    if (c->policy.stats_interval_us > 0) {
+        c->stats_next_at_us = c->now_us + c->policy.stats_interval_us;
+    }
     lb_input_end(c);
 }
 
@@ -227,6 +232,7 @@ void lb_input_end(lb_controller *c)
     next_us = lb_min_time(next_us, lb_routes_next_deadline(c));
     next_us = lb_min_time(next_us, lb_instances_next_deadline(c));
     next_us = lb_min_time(next_us, lb_components_next_deadline(c));
+    next_us = lb_min_time(next_us, lb_stats_next_deadline(c));
 
     /* The clock port keeps one wake-up, so ask again only when the
      * earliest deadline moved. A wake-up with nothing due is harmless. */
@@ -247,5 +253,6 @@ void lb_on_timer(lb_controller *controller)
     lb_routes_check_deadlines(c);
     lb_instances_check_deadlines(c);
     lb_components_check_deadlines(c);
+    lb_stats_check_deadlines(c);
     lb_input_end(c);
 }

@@ -167,6 +167,8 @@ void lb_on_low_load(lb_controller *controller, const lb_load_report *report)
 {
     lb_controller *c = controller;
 
+    char text[LB_ID_LEN_MAX + 1];
+
     lb_input_begin(c);
     uint32_t slot = lb_instance_find(c, report->instance);
     const char *blocked = slot == LB_NONE ? "unknown_instance"
@@ -175,7 +177,7 @@ void lb_on_low_load(lb_controller *controller, const lb_load_report *report)
         lb_log(c, LB_LOG_INFO, "decision",
                "action=none instance=%s cpu_permille=%u "
                "reason=low_load_ignored_%s",
-               report->instance ? report->instance : "-",
+               lb_log_escape(report->instance, text, sizeof text),
                report->cpu_permille, blocked);
         lb_input_end(c);
         return;

@@ -31,6 +31,8 @@ static void lb_instance_init_slot(lb_instance *instance)
 {
     memset(instance, 0, sizeof *instance);
     instance->ready_deadline_us = LB_TIME_NEVER;
+    instance->probe_at_us = LB_TIME_NEVER;
+    instance->restart_retry_at_us = LB_TIME_NEVER;
     for (size_t k = 0; k < LB_COMPONENTS_MAX; k++) {
         instance->health[k].stable_at_us = LB_TIME_NEVER;
     }
@@ -70,6 +72,9 @@ void lb_instance_free(lb_controller *c, uint32_t slot)
         if (tenant->used && tenant->home == slot) {
             tenant->home = LB_NONE;
         }
+        if (tenant->used && tenant->guest_of == slot) {
+            tenant->guest_of = LB_NONE;
+        }
     }
     if (c->default_instance == slot) {
         c->default_instance = LB_NONE;
@@ -103,20 +108,6 @@ size_t lb_instance_count(const lb_controller *c)
     return count;
 }
 
-bool lb_scale_out_in_flight(const lb_controller *c)
-{
-    for (size_t i = 0; i < c->instance_cap; i++) {
-        const lb_instance *instance = &c->instances[i];
-        bool early = instance->state == LB_INSTANCE_PROVISIONING ||
-                     instance->state == LB_INSTANCE_BOOTING ||
-                     instance->state == LB_INSTANCE_STARTING;
-        if (early && instance->created_by_lb) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void lb_instance_remove(lb_controller *c, uint32_t slot, const char *reason)
 {
     lb_instance *instance = &c->instances[slot];
@@ -138,11 +129,14 @@ void lb_instance_remove(lb_controller *c, uint32_t slot, const char *reason)
 static bool lb_instance_id_valid(lb_controller *c, const char *reply,
                                  const char *id)
 {
-    if (id != NULL && id[0] != '\0' && strlen(id) <= LB_ID_LEN_MAX) {
+    char text[LB_ID_LEN_MAX + 1];
+
+    if (lb_id_printable(id)) {
         return true;
     }
     lb_log(c, LB_LOG_WARN, "reply_invalid",
-           "reply=%s reason=instance_id_empty_or_longer_than_%d_bytes", reply,
+           "reply=%s instance=%s reason=instance_id_not_1_to_%d_"
+           "printable_bytes", reply, lb_log_escape(id, text, sizeof text),
            LB_ID_LEN_MAX);
     return false;
 }
@@ -160,30 +154,34 @@ void lb_instance_remove_unknown(lb_controller *c, const char *id,
     lb_instance_remove(c, slot, reason);
 }
 
-void lb_instance_fail(lb_controller *c, uint32_t slot, const char *reason)
+/* Counts the tenants that live on slot or move to it. */
+static size_t lb_instance_tenant_count(const lb_controller *c, uint32_t slot)
 {
-    lb_instance *instance = &c->instances[slot];
+    size_t count = 0;
 
-    lb_request_cancel_instance(c, slot);
-    lb_move_abandon(c, slot, 0);
-    instance->state = LB_INSTANCE_FAILED;
-    instance->ready_deadline_us = LB_TIME_NEVER;
-    /* TODO: move the tenants of a failed instance for good (start their
-     * components elsewhere) instead of leaving them on fallback routes. */
-    lb_log(c, LB_LOG_ERROR, "decision",
-           "action=give_up instance=%s reason=%s", lb_instance_name(c, slot),
-           reason);
-    lb_routes_change(c);
+    for (size_t t = 0; t < c->tenant_cap; t++) {
+        const lb_tenant *tenant = &c->tenants[t];
+        count += tenant->used &&
+                 (tenant->home == slot || tenant->moving_to == slot);
+    }
+    return count;
 }
 
-/* Makes the DFM of a freshly booted instance start its components. */
+/* Makes the DFM of a freshly booted instance start its components. A new
+ * instance left with no tenant (they were removed meanwhile) is removed
+ * instead, unless instances_min needs it. */
 static void lb_instance_start_components(lb_controller *c, uint32_t slot)
 {
     lb_instance *instance = &c->instances[slot];
 
+    if (instance->created_by_lb && lb_instance_tenant_count(c, slot) == 0 &&
+        lb_instance_count(c) > c->policy.instances_min) {
+        lb_instance_remove(c, slot, "no_tenants_to_move");
+        return;
+    }
     instance->state = LB_INSTANCE_STARTING;
+    instance->probe_at_us = LB_TIME_NEVER;
     instance->ready_deadline_us = LB_TIME_NEVER;
-    instance->ready_seen = false;
     lb_log(c, LB_LOG_INFO, "decision",
            "action=start_components instance=%s reason=dfm_ready",
            lb_instance_name(c, slot));
@@ -196,6 +194,9 @@ static void lb_instance_boot(lb_controller *c, uint32_t slot)
 
     instance->state = LB_INSTANCE_BOOTING;
     instance->ready_deadline_us = c->now_us + c->policy.ready_timeout_us;
+    instance->probe_at_us = c->policy.ready_probe_us > 0
+                                ? c->now_us + c->policy.ready_probe_us
+                                : LB_TIME_NEVER;
 }
 
 void lb_instance_start_given_up(lb_controller *c, uint32_t slot,
@@ -203,14 +204,55 @@ void lb_instance_start_given_up(lb_controller *c, uint32_t slot,
 {
     lb_instance *instance = &c->instances[slot];
 
+    if (instance->state == LB_INSTANCE_BOOTING) {
+        /* A probe found no DFM yet: wait for its ready, and probe again. */
+        instance->probe_at_us = c->now_us + c->policy.ready_probe_us;
+        lb_log(c, LB_LOG_INFO, "ready_probe_unanswered",
+               "instance=%s id=%llu next_probe_us=%lld", instance->id,
+               (unsigned long long)id, (long long)c->policy.ready_probe_us);
+        return;
+    }
     if (instance->state != LB_INSTANCE_STARTING) {
         lb_move_abandon(c, slot, id);
         return;
     }
     if (instance->created_by_lb) {
         lb_instance_remove(c, slot, "components_start_failed");
+        lb_scale_out_failed(c, "components_start_failed");
     } else {
         lb_instance_fail(c, slot, "components_start_failed");
+    }
+}
+
+/* Sends components_start to a booting instance whose dfm_ready has not
+ * come, because the DFM sends that notification once, and a DFM that
+ * replies to the start is up. The instance stays booting until the reply. */
+static void lb_instance_probe(lb_controller *c, uint32_t slot)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    instance->probe_at_us = LB_TIME_NEVER;
+    if (lb_request_pending_kind(c, LB_REQUEST_START, slot)) {
+        return;
+    }
+    lb_log(c, LB_LOG_INFO, "decision",
+           "action=start_components instance=%s waited_us=%lld "
+           "reason=dfm_ready_missing",
+           instance->id, (long long)c->policy.ready_probe_us);
+    lb_move_send_start(c, slot, true);
+}
+
+static void lb_instance_ready_timeout(lb_controller *c, uint32_t slot)
+{
+    lb_instance *instance = &c->instances[slot];
+
+    lb_log(c, LB_LOG_WARN, "ready_timeout", "instance=%s waited_us=%lld",
+           instance->id, (long long)c->policy.ready_timeout_us);
+    if (instance->created_by_lb) {
+        lb_instance_remove(c, slot, "ready_timeout");
+        lb_scale_out_failed(c, "ready_timeout");
+    } else {
+        lb_instance_fail(c, slot, "ready_timeout");
     }
 }
 
@@ -218,19 +260,23 @@ void lb_instances_check_deadlines(lb_controller *c)
 {
     for (size_t i = 0; i < c->instance_cap; i++) {
         lb_instance *instance = &c->instances[i];
-        if (instance->state != LB_INSTANCE_BOOTING ||
-            instance->ready_deadline_us > c->now_us) {
-            continue;
-        }
-        lb_log(c, LB_LOG_WARN, "ready_timeout",
-               "instance=%s waited_us=%lld", instance->id,
-               (long long)c->policy.ready_timeout_us);
-        if (instance->created_by_lb) {
-            lb_instance_remove(c, (uint32_t)i, "ready_timeout");
-        } else {
-            lb_instance_fail(c, (uint32_t)i, "ready_timeout");
+        uint32_t slot = (uint32_t)i;
+        if (instance->state == LB_INSTANCE_BOOTING &&
+            instance->ready_deadline_us <= c->now_us) {
+            lb_instance_ready_timeout(c, slot);
+        } else if (instance->state == LB_INSTANCE_BOOTING &&
+                   instance->probe_at_us <= c->now_us) {
+            lb_instance_probe(c, slot);
+        } else if (instance->state == LB_INSTANCE_FAILED &&
+                   instance->restart_retry_at_us <= c->now_us) {
+            lb_log(c, LB_LOG_INFO, "decision",
+                   "action=restart instance=%s failures=%u "
+                   "reason=failed_retry",
+                   instance->id, instance->restart_failures);
+            lb_instance_restart(c, slot);
         }
     }
+    lb_instances_keep_min(c);
 }
 
 lb_time_t lb_instances_next_deadline(const lb_controller *c)
@@ -239,10 +285,24 @@ lb_time_t lb_instances_next_deadline(const lb_controller *c)
 
     for (size_t i = 0; i < c->instance_cap; i++) {
         const lb_instance *instance = &c->instances[i];
-        if (instance->state == LB_INSTANCE_BOOTING &&
-            instance->ready_deadline_us < next_us) {
-            next_us = instance->ready_deadline_us;
+        lb_time_t due_us = LB_TIME_NEVER;
+        if (instance->state == LB_INSTANCE_BOOTING) {
+            due_us = instance->ready_deadline_us < instance->probe_at_us
+                         ? instance->ready_deadline_us
+                         : instance->probe_at_us;
+        } else if (instance->state == LB_INSTANCE_FAILED) {
+            due_us = instance->restart_retry_at_us;
         }
+        if (due_us < next_us) {
+            next_us = due_us;
+        }
+    }
+    /* lb_instances_keep_min runs at this wake-up and creates, so a due
+     * time in the past wakes the controller once. */
+    if (c->foreign_known &&
+        lb_instance_count(c) < c->policy.instances_min &&
+        c->scale_out_retry_at_us < next_us) {
+        next_us = c->scale_out_retry_at_us;
     }
     return next_us;
 }
@@ -264,10 +324,10 @@ void lb_on_instance_created(lb_controller *controller, lb_request_id id,
     if (request == NULL) {
         /* A create given up earlier succeeded after all, or an adopted
          * instance's create made a second one: neither is wanted. */
+        if (c->orphans_possible > 0) {
+            c->orphans_possible--;
+        }
         if (lb_instance_find(c, instance) == LB_NONE) {
-            if (c->orphans_possible > 0) {
-                c->orphans_possible--;
-            }
             lb_instance_remove_unknown(c, instance, "created_unplanned");
         }
         lb_input_end(c);
@@ -294,11 +354,14 @@ void lb_on_instance_create_failed(lb_controller *controller, lb_request_id id,
                                           "instance_create_failed");
     if (request != NULL) {
         uint32_t slot = request->instance;
+        char text[256];
         lb_log(c, LB_LOG_WARN, "decision",
-               "action=abandon_scale_out reason=create_failed detail=\"%s\"",
-               reason ? reason : "");
+               "action=abandon_scale_out id=%llu reason=create_failed "
+               "detail=\"%s\"",
+               (unsigned long long)id, lb_log_escape(reason, text, sizeof text));
         lb_move_abandon(c, slot, 0);
         lb_instance_free(c, slot);
+        lb_scale_out_failed(c, "create_failed");
     }
     lb_input_end(c);
 }
@@ -309,11 +372,12 @@ void lb_on_instance_removed(lb_controller *controller, lb_request_id id,
     lb_controller *c = controller;
 
     lb_input_begin(c);
+    (void)instance;
     const lb_request *request = lb_request_take(c, LB_REQUEST_REMOVE, id,
                                           "instance_removed");
     if (request != NULL) {
         lb_log(c, LB_LOG_INFO, "instance_removed", "instance=%s",
-               instance ? instance : lb_instance_name(c, request->instance));
+               lb_instance_name(c, request->instance));
         lb_instance_free(c, request->instance);
     }
     lb_input_end(c);
@@ -327,8 +391,9 @@ static void lb_request_failed_reply(lb_controller *c, lb_request_kind kind,
     lb_input_begin(c);
     lb_request *request = lb_request_find(c, kind, id, reply);
     if (request != NULL) {
+        char text[256];
         lb_log(c, LB_LOG_WARN, reply, "id=%llu reason=\"%s\"",
-               (unsigned long long)id, reason ? reason : "");
+               (unsigned long long)id, lb_log_escape(reason, text, sizeof text));
         lb_request_retry_or_fail(c, request, reply);
     }
     lb_input_end(c);
@@ -351,13 +416,10 @@ void lb_on_instance_restarted(lb_controller *controller, lb_request_id id,
                                           "instance_restarted");
     if (request != NULL) {
         uint32_t slot = request->instance;
+        (void)instance;
         lb_log(c, LB_LOG_INFO, "instance_restarted", "instance=%s",
-               instance ? instance : lb_instance_name(c, slot));
-        if (c->instances[slot].ready_seen) {
-            lb_instance_start_components(c, slot);
-        } else {
-            lb_instance_boot(c, slot);
-        }
+               lb_instance_name(c, slot));
+        lb_instance_boot(c, slot);
     }
     lb_input_end(c);
 }
@@ -385,6 +447,8 @@ static void lb_dfm_ready_unknown(lb_controller *c, const char *id)
             lb_request *request = &c->requests[r];
             if (request->used && request->kind == LB_REQUEST_CREATE &&
                 request->instance == i) {
+                lb_log_request_closed(c, "instance_create", request->id,
+                                      "adopted");
                 request->used = false;
                 lb_done_remember(c, request->id);
             }
@@ -392,6 +456,12 @@ static void lb_dfm_ready_unknown(lb_controller *c, const char *id)
         lb_log(c, LB_LOG_INFO, "decision",
                "action=adopt instance=%s reason=dfm_ready_while_creating",
                id);
+
+        /* The ready may come from another instance than the one this
+         * create made, and that one would run unknown if its reply is lost
+         * too: a listing finds it. */
+        c->orphans_possible++;
+        lb_listing_request(c);
         lb_instance_start_components(c, (uint32_t)i);
         return;
     }
@@ -405,6 +475,22 @@ static void lb_dfm_ready_unknown(lb_controller *c, const char *id)
         c->orphans_possible--;
     }
     lb_instance_remove_unknown(c, id, "unknown_instance_ready");
+}
+
+/* Closes the pending restart request of slot, whose reply is no longer
+ * needed. */
+static void lb_instance_close_restart(lb_controller *c, uint32_t slot)
+{
+    for (size_t r = 0; r < c->request_cap; r++) {
+        lb_request *request = &c->requests[r];
+        if (request->used && request->kind == LB_REQUEST_RESTART &&
+            request->instance == slot) {
+            lb_log_request_closed(c, "instance_restart", request->id,
+                                  "superseded");
+            request->used = false;
+            lb_done_remember(c, request->id);
+        }
+    }
 }
 
 void lb_on_dfm_ready(lb_controller *controller, const char *instance)
@@ -426,6 +512,12 @@ void lb_on_dfm_ready(lb_controller *controller, const char *instance)
     lb_instance *known = &c->instances[slot];
     switch (known->state) {
     case LB_INSTANCE_BOOTING:
+        if (lb_request_pending_kind(c, LB_REQUEST_START, slot)) {
+            /* A probe is out already and carries the tenants. */
+            known->state = LB_INSTANCE_STARTING;
+            known->probe_at_us = LB_TIME_NEVER;
+            break;
+        }
         lb_instance_start_components(c, slot);
         break;
     case LB_INSTANCE_FAILED:
@@ -434,7 +526,13 @@ void lb_on_dfm_ready(lb_controller *controller, const char *instance)
         lb_instance_start_components(c, slot);
         break;
     case LB_INSTANCE_RESTARTING:
-        known->ready_seen = true;
+        /* The DFM booted, so the restart is done even if its reply is
+         * late or lost. */
+        lb_log(c, LB_LOG_INFO, "decision",
+               "action=restart_done instance=%s reason=dfm_ready_while_"
+               "restarting", instance);
+        lb_instance_close_restart(c, slot);
+        lb_instance_start_components(c, slot);
         break;
     case LB_INSTANCE_ACTIVE:
     case LB_INSTANCE_DEGRADED:
@@ -460,6 +558,14 @@ static void lb_instance_activate(lb_controller *c, uint32_t slot)
 
     instance->state = LB_INSTANCE_ACTIVE;
     instance->warmup_until_us = c->now_us + c->policy.warmup_us;
+    if (instance->restarted) {
+        /* Requests sent to it while it restarted may still time out. */
+        instance->dropping_quiet_until_us =
+            c->now_us + c->policy.dropping_grace_us;
+    }
+    instance->probe_at_us = LB_TIME_NEVER;
+    instance->restart_failures = 0;
+    instance->restart_retry_at_us = LB_TIME_NEVER;
     for (size_t k = 0; k < LB_COMPONENTS_MAX; k++) {
         instance->health[k].down = false;
         instance->health[k].avoided = false;
@@ -467,12 +573,24 @@ static void lb_instance_activate(lb_controller *c, uint32_t slot)
     }
     if (instance->created_by_lb) {
         c->scale_in_quiet_until_us = c->now_us + c->policy.scale_in_cooldown_us;
+        c->scale_out_failures = 0;
     }
     lb_log(c, LB_LOG_INFO, "decision",
            "action=activate instance=%s warmup_us=%lld reason=components_started",
            instance->id, (long long)c->policy.warmup_us);
     lb_routes_change(c);
     lb_tenants_place_waiting(c);
+}
+
+/* A components_start requests every component of the instance, so its
+ * reply means that each of them runs, even one reported down before. */
+static void lb_instance_components_up(lb_controller *c, uint32_t slot)
+{
+    for (uint32_t k = 0; k < c->component_count; k++) {
+        if (c->instances[slot].health[k].down) {
+            lb_component_mark_up(c, slot, k, "components_started");
+        }
+    }
 }
 
 void lb_on_components_started(lb_controller *controller, lb_request_id id,
@@ -490,12 +608,18 @@ void lb_on_components_started(lb_controller *controller, lb_request_id id,
 
     uint32_t slot = request->instance;
     if (instance != NULL && strcmp(instance, c->instances[slot].id) != 0) {
+        char text[LB_ID_LEN_MAX + 1];
         lb_log(c, LB_LOG_WARN, "reply_instance_mismatch",
                "reply=components_started id=%llu instance=%s expected=%s",
-               (unsigned long long)id, instance, c->instances[slot].id);
+               (unsigned long long)id,
+               lb_log_escape(instance, text, sizeof text),
+               c->instances[slot].id);
     }
-    if (c->instances[slot].state == LB_INSTANCE_STARTING) {
+    lb_instance_state state = c->instances[slot].state;
+    if (state == LB_INSTANCE_STARTING || state == LB_INSTANCE_BOOTING) {
         lb_instance_activate(c, slot);
+    } else if (state == LB_INSTANCE_ACTIVE || state == LB_INSTANCE_DEGRADED) {
+        lb_instance_components_up(c, slot);
     }
     lb_move_started(c, id, slot);
     lb_input_end(c);
@@ -518,9 +642,10 @@ void lb_on_components_stopped(lb_controller *controller, lb_request_id id,
     const lb_request *request = lb_request_take(c, LB_REQUEST_STOP, id,
                                           "components_stopped");
     if (request != NULL) {
+        (void)instance;
         lb_log(c, LB_LOG_INFO, "components_stopped",
                "instance=%s requests_killed=%llu",
-               instance ? instance : lb_instance_name(c, request->instance),
+               lb_instance_name(c, request->instance),
                (unsigned long long)requests_killed);
         lb_drain_stopped(c, request->instance, "components_stopped");
     }

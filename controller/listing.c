@@ -103,8 +103,7 @@ static void lb_foreign_store(lb_controller *c, size_t count,
 
     for (size_t i = 0; i < count; i++) {
         const char *id = instances[i].id;
-        if (id == NULL || strlen(id) > LB_ID_LEN_MAX ||
-            lb_instance_find(c, id) != LB_NONE) {
+        if (!lb_id_printable(id) || lb_instance_find(c, id) != LB_NONE) {
             continue;
         }
         snprintf(c->foreign_ids[c->foreign_count],
@@ -156,7 +155,7 @@ static void lb_reconcile(lb_controller *c, size_t count,
 {
     for (size_t i = 0; i < count; i++) {
         const char *listed = instances[i].id;
-        if (listed == NULL || strlen(listed) > LB_ID_LEN_MAX ||
+        if (!lb_id_printable(listed) ||
             lb_instance_find(c, listed) != LB_NONE ||
             lb_foreign(c, listed)) {
             continue;
@@ -196,6 +195,7 @@ void lb_on_instance_list(lb_controller *controller, lb_request_id id,
     if (lb_request_take(c, LB_REQUEST_LIST, id, "instance_list") != NULL) {
         if (!c->foreign_known) {
             lb_listing_foreign(c, instance_count, instances);
+            lb_instances_keep_min(c);
         } else {
             lb_reconcile(c, instance_count, instances);
         }

@@ -86,3 +86,55 @@ const char *lb_instance_state_name(lb_instance_state state)
     }
     return "unknown";
 }
+
+const char *lb_log_escape(const char *text, char *buf, size_t buf_len)
+{
+    size_t len = 0;
+
+    assert(buf_len >= 5);
+    if (text == NULL) {
+        snprintf(buf, buf_len, "-");
+        return buf;
+    }
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        char piece[5];
+        if (*p == '"' || *p == '\\') {
+            snprintf(piece, sizeof piece, "\\%c", *p);
+        } else if (*p <= ' ' || *p >= 0x7f || *p == '=') {
+            snprintf(piece, sizeof piece, "\\x%02x", *p);
+        } else {
+            snprintf(piece, sizeof piece, "%c", *p);
+        }
+
+        /* An escape is never cut in half. */
+        size_t piece_len = strlen(piece);
+        if (len + piece_len >= buf_len) {
+            break;
+        }
+        memcpy(buf + len, piece, piece_len);
+        len += piece_len;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+bool lb_id_printable(const char *id)
+{
+    if (id == NULL || id[0] == '\0' || strlen(id) > LB_ID_LEN_MAX) {
+        return false;
+    }
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\\' ||
+            *p == '=') {
+            return false;
+        }
+    }
+    return true;
+}
+
+void lb_log_request_closed(lb_controller *c, const char *kind, uint64_t id,
+                           const char *reason)
+{
+    lb_log(c, LB_LOG_INFO, "request_closed", "request=%s id=%llu reason=%s",
+           kind, (unsigned long long)id, reason);
+}

@@ -86,10 +86,14 @@ void lb_move_started(lb_controller *c, lb_request_id id, uint32_t to)
             continue;
         }
         uint32_t from = tenant->home;
+        /* A tenant whose home failed loads the instance that carried it. */
+        uint32_t load_from = tenant->guest_of != LB_NONE ? tenant->guest_of
+                                                         : from;
         tenant->home = to;
         tenant->moving_to = LB_NONE;
         tenant->move_id = 0;
-        lb_move_load(c, from, to, tenant->cpu_permille);
+        tenant->guest_of = LB_NONE;
+        lb_move_load(c, load_from, to, tenant->cpu_permille);
         c->scratch[count++] = (uint32_t)t;
         if (from != LB_NONE &&
             c->instances[from].state == LB_INSTANCE_DRAINING) {
@@ -127,10 +131,16 @@ void lb_move_abandon(lb_controller *c, uint32_t to, lb_request_id id)
         return;
     }
 
+    /* An instance whose create is abandoned has no id to name. */
+    const char *target = c->instances[to].id[0] != '\0'
+                             ? c->instances[to].id
+                             : "new_instance";
     lb_log_tenants(c, c->scratch, count, list, sizeof list);
     lb_log(c, LB_LOG_WARN, "decision",
-           "action=keep tenants=%s instance=%s reason=move_abandoned", list,
-           lb_instance_name(c, to));
+           "action=keep tenants=%s instance=%s target=%s "
+           "reason=move_abandoned",
+           list, lb_instance_name(c, c->tenants[c->scratch[0]].home),
+           target);
 
     /* A drain whose tenants cannot leave stops being a drain. */
     for (size_t i = 0; i < count; i++) {

@@ -49,10 +49,13 @@ void lb_on_overload(lb_controller *controller, const lb_load_report *report)
 {
     lb_controller *c = controller;
 
+    char text[LB_ID_LEN_MAX + 1];
+
     lb_input_begin(c);
     uint32_t slot = lb_instance_find(c, report->instance);
     if (lb_overload_ignored(c, slot,
-                            report->instance ? report->instance : "-")) {
+                            lb_log_escape(report->instance, text,
+                                          sizeof text))) {
         lb_input_end(c);
         return;
     }
@@ -100,7 +103,7 @@ static size_t lb_overload_choose(lb_controller *c, uint32_t slot,
                                  uint32_t *moved_permille)
 {
     uint32_t *tenants = c->scratch;
-    size_t count = lb_tenants_on(c, slot, tenants);
+    size_t count = lb_tenants_movable(c, slot, tenants);
     uint32_t cpu_permille = c->instances[slot].cpu_permille;
     size_t chosen = 0;
 
@@ -126,6 +129,8 @@ static void lb_overload_scale_out(lb_controller *c, uint32_t slot,
 
     if (lb_scale_out_in_flight(c)) {
         blocked = "scale_out_in_flight";
+    } else if (lb_scale_out_backoff(c)) {
+        blocked = "scale_out_backoff";
     } else if (lb_instance_count(c) >= c->policy.instances_max) {
         blocked = "instances_max";
     }

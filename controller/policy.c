@@ -100,6 +100,26 @@ static const policy_param policy_params[] = {
     DURATION(crash_loop_stable_us, 600 * US_PER_S,
              "time a crash-looping component must stay up before its "
              "tenants are routed back"),
+    DURATION(dropping_grace_us, 15 * US_PER_S,
+             "time after a restarted instance became active again, or after "
+             "one of its components went down, during which its dropping "
+             "reports cause no restart"),
+    DURATION(restart_cooldown_us, 60 * US_PER_S,
+             "shortest time between two restarts of one instance, and the "
+             "first wait before a failed instance is restarted again"),
+    DURATION(restart_backoff_max_us, 600 * US_PER_S,
+             "longest wait before a failed instance is restarted again"),
+    DURATION(ready_probe_us, 30 * US_PER_S,
+             "time without the DFM's ready after which a booting instance "
+             "gets its components_start anyway; 0 turns it off"),
+    DURATION(stats_interval_us, 10 * US_PER_S,
+             "time between two statistics requests that check every "
+             "instance for requests that all fail; 0 turns them off"),
+    DURATION(scale_out_backoff_min_us, 30 * US_PER_S,
+             "wait after a failed or abandoned create before the next one; "
+             "it doubles with each failure"),
+    DURATION(scale_out_backoff_max_us, 600 * US_PER_S,
+             "longest wait after failed creates before the next one"),
 };
 
 #define POLICY_PARAM_COUNT (sizeof policy_params / sizeof policy_params[0])
@@ -255,6 +275,21 @@ int lb_policy_validate(const lb_policy *policy, char *err, size_t err_len)
                  "retry_backoff_min_us (%" PRId64 ") must not exceed "
                  "retry_backoff_max_us (%" PRId64 ")",
                  policy->retry_backoff_min_us, policy->retry_backoff_max_us);
+        return -EINVAL;
+    }
+    if (policy->restart_cooldown_us > policy->restart_backoff_max_us) {
+        snprintf(err, err_len,
+                 "restart_cooldown_us (%" PRId64 ") must not exceed "
+                 "restart_backoff_max_us (%" PRId64 ")",
+                 policy->restart_cooldown_us, policy->restart_backoff_max_us);
+        return -EINVAL;
+    }
+    if (policy->scale_out_backoff_min_us > policy->scale_out_backoff_max_us) {
+        snprintf(err, err_len,
+                 "scale_out_backoff_min_us (%" PRId64 ") must not exceed "
+                 "scale_out_backoff_max_us (%" PRId64 ")",
+                 policy->scale_out_backoff_min_us,
+                 policy->scale_out_backoff_max_us);
         return -EINVAL;
     }
     if (policy->request_timeout_us <= 0 || policy->provider_timeout_us <= 0 ||

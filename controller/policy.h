@@ -40,6 +40,13 @@ typedef struct lb_policy {
     uint32_t crash_loop_downs;
     int64_t crash_loop_window_us;
     int64_t crash_loop_stable_us;
+    int64_t dropping_grace_us;
+    int64_t restart_cooldown_us;
+    int64_t restart_backoff_max_us;
+    int64_t ready_probe_us;
+    int64_t stats_interval_us;
+    int64_t scale_out_backoff_min_us;
+    int64_t scale_out_backoff_max_us;
 } lb_policy;
 
 /* Fills every parameter with its default. */

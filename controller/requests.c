@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *lb_request_kind_name(lb_request_kind kind)
+const char *lb_request_kind_name(lb_request_kind kind)
 {
     switch (kind) {
     case LB_REQUEST_STATS: return "stats_request";
@@ -285,6 +285,8 @@ void lb_request_cancel_instance(lb_controller *c, uint32_t slot)
                    lb_request_kind_name(request->kind),
                    (unsigned long long)request->id,
                    lb_instance_name(c, slot));
+            lb_log_request_closed(c, lb_request_kind_name(request->kind),
+                                  request->id, "cancelled");
             request->used = false;
             lb_done_remember(c, request->id);
         }
@@ -317,6 +319,7 @@ static void lb_request_given_up(lb_controller *c, lb_request request)
         c->orphans_possible++;
         lb_move_abandon(c, request.instance, 0);
         lb_instance_free(c, request.instance);
+        lb_scale_out_failed(c, "create_given_up");
         lb_listing_request(c);
         break;
     case LB_REQUEST_START:
@@ -354,6 +357,10 @@ void lb_request_retry_or_fail(lb_controller *c, lb_request *request,
                (unsigned long long)request->id,
                lb_instance_name(c, request->instance), request->attempt,
                (long long)backoff_us);
+        if (strcmp(reason, "request_timeout") == 0) {
+            lb_log_request_closed(c, lb_request_kind_name(request->kind),
+                                  request->id, "timeout");
+        }
         return;
     }
 
@@ -362,6 +369,8 @@ void lb_request_retry_or_fail(lb_controller *c, lb_request *request,
            lb_request_kind_name(request->kind),
            (unsigned long long)request->id,
            lb_instance_name(c, request->instance), request->attempt, reason);
+    lb_log_request_closed(c, lb_request_kind_name(request->kind), request->id,
+                          "given_up");
     lb_request copy = *request;
     request->used = false;
     lb_done_remember(c, copy.id);

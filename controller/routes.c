@@ -185,6 +185,14 @@ static void lb_routes_mark_drains(lb_controller *c)
     }
 }
 
+static void lb_routes_log_closed(lb_controller *c, const char *reason)
+{
+    lb_log(c, LB_LOG_INFO, "request_closed",
+           "request=routes_apply id=%llu version=%llu reason=%s",
+           (unsigned long long)c->routes_version,
+           (unsigned long long)c->routes_version, reason);
+}
+
 static void lb_routes_transmit(lb_controller *c, const lb_routes *table)
 {
     lb_log(c, LB_LOG_INFO, "routes_send",
@@ -201,6 +209,17 @@ static void lb_routes_transmit(lb_controller *c, const lb_routes *table)
                (unsigned long long)table->version, rc);
         c->routes_deadline_us = c->now_us;
     }
+}
+
+/* Closes the newest table sent when a newer one replaces it before NGINX
+ * replied; NGINX then applies only the newer one. */
+static void lb_routes_supersede(lb_controller *c)
+{
+    if (c->routes_version == 0 || c->routes_deadline_us == LB_TIME_NEVER ||
+        c->routes_applied_version >= c->routes_version) {
+        return;
+    }
+    lb_routes_log_closed(c, "superseded");
 }
 
 /* Builds the table and sends it as the next version. A table equal to the
@@ -232,10 +251,12 @@ static void lb_routes_build_and_send(lb_controller *c, bool retry)
 
     uint64_t digest = lb_routes_digest(&table);
     c->routes_dirty = false;
+    c->routes_urgent = false;
     if (!retry && c->routes_version > 0 && digest == c->routes_digest) {
         lb_routes_mark_drains(c);
         lb_drain_routes_applied(c);
     } else {
+        lb_routes_supersede(c);
         c->routes_version = table.version;
         c->routes_digest = digest;
         c->routes_sent_at_us = c->now_us;
@@ -262,12 +283,18 @@ void lb_routes_change(lb_controller *c)
     c->routes_dirty = true;
 }
 
+void lb_routes_failover(lb_controller *c)
+{
+    c->routes_dirty = true;
+    c->routes_urgent = true;
+}
+
 void lb_routes_flush(lb_controller *c)
 {
     if (!c->routes_dirty || !c->started) {
         return;
     }
-    if (c->routes_version == 0 ||
+    if (c->routes_version == 0 || c->routes_urgent ||
         c->now_us >= c->routes_sent_at_us + c->policy.routes_interval_min_us) {
         lb_routes_send(c);
     }
@@ -282,12 +309,16 @@ static void lb_routes_failed(lb_controller *c, const char *reason)
         lb_log(c, LB_LOG_ERROR, "request_given_up",
                "request=routes_apply version=%llu attempts=%u reason=%s",
                (unsigned long long)c->routes_version, c->routes_attempt, reason);
+        lb_routes_log_closed(c, "given_up");
         /* TODO: NGINX keeps an older table until the next change; a drain
          * waiting for this table waits for that change. */
         c->routes_attempt = 0;
         return;
     }
 
+    if (strcmp(reason, "request_timeout") == 0) {
+        lb_routes_log_closed(c, "timeout");
+    }
     lb_time_t backoff_us = lb_backoff_us(c, c->routes_attempt);
     c->routes_retry_at_us = c->now_us + backoff_us;
     lb_log(c, LB_LOG_WARN, reason,
@@ -363,8 +394,10 @@ void lb_on_routes_rejected(lb_controller *controller, uint64_t version,
     lb_controller *c = controller;
 
     lb_input_begin(c);
+    char text[256];
     lb_log(c, LB_LOG_WARN, "routes_rejected", "version=%llu reason=\"%s\"",
-           (unsigned long long)version, reason ? reason : "");
+           (unsigned long long)version,
+           lb_log_escape(reason, text, sizeof text));
     if (version == c->routes_version && version > c->routes_applied_version &&
         c->routes_retry_at_us == LB_TIME_NEVER) {
         lb_routes_failed(c, "routes_rejected");

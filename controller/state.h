@@ -65,8 +65,13 @@ typedef struct lb_instance {
     lb_time_t warmup_until_us;  /* CPU reports before it are ignored */
     lb_time_t overload_quiet_until_us;
     lb_time_t ready_deadline_us; /* BOOTING: give up at; else NEVER */
+    lb_time_t probe_at_us;      /* BOOTING: components_start without ready */
+    lb_time_t dropping_quiet_until_us; /* dropping reports cause no restart */
+    bool restarted;             /* a restart was sent at restart_sent_at_us */
+    lb_time_t restart_sent_at_us;
+    uint32_t restart_failures;  /* give-ups since it was last active */
+    lb_time_t restart_retry_at_us; /* FAILED: restart again at; else NEVER */
     bool created_by_lb;         /* a scale-out made it */
-    bool ready_seen;            /* RESTARTING: dfm_ready after the restart */
     bool stats_pending;         /* a statistics request is out for it */
     uint32_t process_cpu_permille[LB_COMPONENTS_MAX]; /* last overload */
     bool stop_wait_routes;      /* DRAINING: stop once routes applied */
@@ -82,6 +87,9 @@ typedef struct lb_tenant {
     uint32_t moving_to;     /* instance slot, LB_NONE when not moving */
     lb_request_id move_id;  /* components_start that moves it; 0 before */
     uint32_t cpu_permille;  /* load estimate */
+    /* Instance slot whose requests NGINX counted for the tenant in the last
+     * statistics while its home is failed, LB_NONE otherwise. */
+    uint32_t guest_of;
 } lb_tenant;
 
 typedef enum lb_request_kind {
@@ -152,6 +160,13 @@ struct lb_controller {
     char routes_missing_first[2 * (LB_ID_LEN_MAX + 1)]; /* for the log */
 
     lb_time_t scale_in_quiet_until_us;
+    uint32_t scale_out_failures; /* creates failed or abandoned in a row */
+    lb_time_t scale_out_retry_at_us; /* no create before it */
+    lb_time_t stats_next_at_us; /* next liveness statistics request */
+    struct lb_kept_row *kept_rows; /* latest liveness reply, stats_kept.c */
+    size_t kept_count;
+    lb_time_t kept_interval_us;
+    bool routes_urgent;     /* the change routes around a failure */
     lb_time_t now_us;       /* read once per input */
     bool in_port_call;      /* a request port function is running */
     lb_time_t wake_armed_us;
@@ -166,6 +181,17 @@ size_t lb_log_tenants(const lb_controller *c, const uint32_t *tenants,
 const char *lb_instance_name(const lb_controller *c, uint32_t slot);
 const char *lb_component_name(const lb_controller *c, uint32_t component);
 const char *lb_instance_state_name(lb_instance_state state);
+/* Writes text into buf with quotes and backslashes escaped as \" and \\,
+ * and spaces, '=', control and non-ASCII bytes as \xHH, so that untrusted
+ * text can neither end a key=value field nor forge a log line; "-" for
+ * NULL. Cut to fit buf_len, never inside an escape. Returns buf. */
+const char *lb_log_escape(const char *text, char *buf, size_t buf_len);
+/* Returns whether id is 1 to LB_ID_LEN_MAX bytes of printable ASCII other
+ * than space, quote, backslash and '='. */
+bool lb_id_printable(const char *id);
+/* Logs the close of a request other than by its reply. */
+void lb_log_request_closed(lb_controller *c, const char *kind,
+                           uint64_t id, const char *reason);
 
 /* controller.c */
 void lb_input_begin(lb_controller *c);
@@ -180,9 +206,7 @@ void lb_instance_remove_unknown(lb_controller *c, const char *id,
 bool lb_instance_serves(const lb_controller *c, uint32_t slot,
                         uint32_t component);
 size_t lb_instance_count(const lb_controller *c);
-bool lb_scale_out_in_flight(const lb_controller *c);
 void lb_instance_remove(lb_controller *c, uint32_t slot, const char *reason);
-void lb_instance_fail(lb_controller *c, uint32_t slot, const char *reason);
 void lb_instance_start_given_up(lb_controller *c, uint32_t slot,
                                 lb_request_id id);
 void lb_instances_check_deadlines(lb_controller *c);
@@ -195,6 +219,7 @@ void lb_listing_request(lb_controller *c);
 void lb_listing_given_up(lb_controller *c);
 
 /* requests.c */
+const char *lb_request_kind_name(lb_request_kind kind);
 lb_request_id lb_request_schedule(lb_controller *c, lb_request_kind kind,
                                   lb_time_t at_us);
 /* Sends a new request; flag is the START boot or the STATS low_load flag.
@@ -220,6 +245,9 @@ bool lb_request_pending_kind(const lb_controller *c, lb_request_kind kind,
 
 /* routes.c */
 void lb_routes_change(lb_controller *c);
+/* Like lb_routes_change, but the table goes out at once, not held by
+ * routes_interval_min_us, because it routes around a failure. */
+void lb_routes_failover(lb_controller *c);
 void lb_routes_flush(lb_controller *c);
 void lb_routes_send(lb_controller *c);
 void lb_routes_check_deadlines(lb_controller *c);
@@ -254,6 +282,32 @@ void lb_overload_decide(lb_controller *c, uint32_t slot);
 void lb_stats_request(lb_controller *c, uint32_t slot,
                       const lb_load_report *report, bool low_load);
 void lb_stats_given_up(lb_controller *c, uint32_t slot, bool low_load);
+void lb_stats_check_deadlines(lb_controller *c);
+lb_time_t lb_stats_next_deadline(const lb_controller *c);
+bool lb_tenant_on(const lb_controller *c, uint32_t tenant, uint32_t slot);
+size_t lb_tenants_movable(const lb_controller *c, uint32_t slot,
+                          uint32_t *out);
+
+/* stats_kept.c */
+void lb_stats_keep(lb_controller *c, const lb_stats *stats);
+void lb_stats_drop(lb_controller *c);
+/* Fills merged with the kept rows followed by those of stats. Returns the
+ * row array, which the caller frees; its strings live until the next
+ * lb_stats_keep or lb_stats_drop. */
+lb_stats_row *lb_stats_merge(const lb_controller *c, const lb_stats *stats,
+                             lb_stats *merged);
+
+/* scale_out.c */
+bool lb_scale_out_in_flight(const lb_controller *c);
+bool lb_scale_out_backoff(const lb_controller *c);
+void lb_scale_out_failed(lb_controller *c, const char *reason);
+void lb_instances_keep_min(lb_controller *c);
+
+/* dropping.c */
+void lb_instance_restart(lb_controller *c, uint32_t slot);
+void lb_instance_fail(lb_controller *c, uint32_t slot, const char *reason);
+void lb_dropping_decide(lb_controller *c, uint32_t slot, uint64_t errors,
+                        lb_time_t window_us, const char *reason);
 
 /* drain.c */
 void lb_low_load_decide_checked(lb_controller *c, uint32_t slot);
@@ -262,6 +316,8 @@ void lb_drain_routes_applied(lb_controller *c);
 void lb_drain_stopped(lb_controller *c, uint32_t slot, const char *reason);
 
 /* component.c */
+void lb_component_mark_up(lb_controller *c, uint32_t slot,
+                          uint32_t component, const char *reason);
 void lb_components_check_deadlines(lb_controller *c);
 lb_time_t lb_components_next_deadline(const lb_controller *c);
 

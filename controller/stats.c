@@ -7,7 +7,59 @@
  * decision that requested the statistics then runs on those estimates. */
 #include "state.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* Fewest failed requests, and no request that succeeded, in one statistics
+ * interval that count an instance as dropping. A single failure of a quiet
+ * tenant is not enough to restart an instance. */
+#define LB_LIVENESS_ERRORS_MIN 3
+
+bool lb_tenant_on(const lb_controller *c, uint32_t tenant, uint32_t slot)
+{
+    const lb_tenant *t = &c->tenants[tenant];
+
+    return t->used && (t->home == slot || t->guest_of == slot);
+}
+
+size_t lb_tenants_movable(const lb_controller *c, uint32_t slot,
+                          uint32_t *out)
+{
+    size_t count = 0;
+
+    for (size_t t = 0; t < c->tenant_cap; t++) {
+        if (lb_tenant_on(c, (uint32_t)t, slot) &&
+            c->tenants[t].moving_to == LB_NONE) {
+            out[count++] = (uint32_t)t;
+        }
+    }
+    return count;
+}
+
+/* Marks the tenants whose home failed and whose requests NGINX sent to
+ * slot: they only stay there, and an overload may move them for good. */
+static void lb_stats_find_guests(lb_controller *c, uint32_t slot,
+                                 const lb_stats *stats)
+{
+    for (size_t t = 0; t < c->tenant_cap; t++) {
+        if (c->tenants[t].guest_of == slot) {
+            c->tenants[t].guest_of = LB_NONE;
+        }
+    }
+    for (size_t r = 0; r < stats->row_count; r++) {
+        const lb_stats_row *row = &stats->rows[r];
+        uint32_t tenant = lb_tenant_find(c, row->tenant);
+        if (tenant == LB_NONE || row->requests == 0 ||
+            lb_instance_find(c, row->instance) != slot) {
+            continue;
+        }
+        uint32_t home = c->tenants[tenant].home;
+        if (home != LB_NONE && home != slot &&
+            c->instances[home].state == LB_INSTANCE_FAILED) {
+            c->tenants[tenant].guest_of = slot;
+        }
+    }
+}
 
 void lb_stats_request(lb_controller *c, uint32_t slot,
                       const lb_load_report *report, bool low_load)
@@ -39,11 +91,12 @@ static bool lb_stats_estimate_tenants(lb_controller *c, uint32_t slot,
     uint64_t requests_total = 0;
     uint32_t process_total = 0;
 
+    lb_stats_find_guests(c, slot, stats);
     for (size_t r = 0; r < stats->row_count; r++) {
         const lb_stats_row *row = &stats->rows[r];
         uint32_t tenant = lb_tenant_find(c, row->tenant);
         if (row->component >= c->component_count || tenant == LB_NONE ||
-            c->tenants[tenant].home != slot ||
+            !lb_tenant_on(c, tenant, slot) ||
             lb_instance_find(c, row->instance) != slot) {
             continue;
         }
@@ -58,7 +111,7 @@ static bool lb_stats_estimate_tenants(lb_controller *c, uint32_t slot,
     }
 
     for (size_t t = 0; t < c->tenant_cap; t++) {
-        if (c->tenants[t].used && c->tenants[t].home == slot) {
+        if (lb_tenant_on(c, (uint32_t)t, slot)) {
             c->tenants[t].cpu_permille = 0;
         }
     }
@@ -66,7 +119,7 @@ static bool lb_stats_estimate_tenants(lb_controller *c, uint32_t slot,
         const lb_stats_row *row = &stats->rows[r];
         uint32_t tenant = lb_tenant_find(c, row->tenant);
         if (row->component >= c->component_count || tenant == LB_NONE ||
-            c->tenants[tenant].home != slot ||
+            !lb_tenant_on(c, tenant, slot) ||
             lb_instance_find(c, row->instance) != slot) {
             continue;
         }
@@ -146,6 +199,56 @@ static void lb_stats_decide(lb_controller *c, uint32_t slot, bool low_load)
     lb_overload_decide(c, slot);
 }
 
+/* Treats an active instance whose requests all failed over the interval
+ * like one that NGINX reports dropping: a crashed instance whose tenants
+ * send too little to reach NGINX's dropping threshold is found this way. */
+static void lb_stats_check_liveness(lb_controller *c, const lb_stats *stats)
+{
+    uint64_t *counts = calloc(2 * (c->instance_cap ? c->instance_cap : 1),
+                              sizeof *counts);
+    assert(counts != NULL && "statistics allocation failed");
+    uint64_t *requests = counts;
+    uint64_t *errors = counts + c->instance_cap;
+
+    for (size_t r = 0; r < stats->row_count; r++) {
+        uint32_t slot = lb_instance_find(c, stats->rows[r].instance);
+        if (slot != LB_NONE) {
+            requests[slot] += stats->rows[r].requests;
+            errors[slot] += stats->rows[r].errors;
+        }
+    }
+    for (size_t i = 0; i < c->instance_cap; i++) {
+        lb_instance_state state = c->instances[i].state;
+        if ((state != LB_INSTANCE_ACTIVE && state != LB_INSTANCE_DEGRADED) ||
+            errors[i] < LB_LIVENESS_ERRORS_MIN || errors[i] < requests[i]) {
+            continue;
+        }
+        lb_dropping_decide(c, (uint32_t)i, errors[i], stats->interval_us,
+                           "stats_errors_only");
+    }
+    free(counts);
+}
+
+void lb_stats_check_deadlines(lb_controller *c)
+{
+    if (c->stats_next_at_us > c->now_us) {
+        return;
+    }
+    c->stats_next_at_us = c->now_us + c->policy.stats_interval_us;
+    if (lb_request_pending_kind(c, LB_REQUEST_STATS, LB_NONE)) {
+        return;
+    }
+    lb_request *request = lb_request_send(c, LB_REQUEST_STATS, LB_NONE,
+                                          false);
+    lb_log(c, LB_LOG_DEBUG, "stats_poll", "id=%llu reason=liveness",
+           (unsigned long long)request->id);
+}
+
+lb_time_t lb_stats_next_deadline(const lb_controller *c)
+{
+    return c->stats_next_at_us;
+}
+
 void lb_on_stats_reply(lb_controller *controller, const lb_stats *stats)
 {
     lb_controller *c = controller;
@@ -161,21 +264,35 @@ void lb_on_stats_reply(lb_controller *controller, const lb_stats *stats)
 
     uint32_t slot = request->instance;
     bool low_load = request->low_load;
+    lb_stats_check_liveness(c, stats);
+    if (slot == LB_NONE) {
+        lb_stats_keep(c, stats);
+        lb_input_end(c);
+        return;
+    }
+
+    lb_stats merged;
+    lb_stats_row *rows = lb_stats_merge(c, stats, &merged);
     c->instances[slot].stats_pending = false;
-    if (lb_stats_estimate_tenants(c, slot, stats)) {
-        lb_stats_estimate_others(c, slot, stats);
+    if (lb_stats_estimate_tenants(c, slot, &merged)) {
+        lb_stats_estimate_others(c, slot, &merged);
     } else {
         lb_log(c, LB_LOG_WARN, "stats_empty",
                "instance=%s rows=%zu reason=no_requests_to_instance",
-               c->instances[slot].id, stats->row_count);
+               c->instances[slot].id, merged.row_count);
         lb_stats_estimate_even(c, slot);
     }
+    free(rows);
+    lb_stats_drop(c);
     lb_stats_decide(c, slot, low_load);
     lb_input_end(c);
 }
 
 void lb_stats_given_up(lb_controller *c, uint32_t slot, bool low_load)
 {
+    if (slot == LB_NONE) {
+        return;
+    }
     c->instances[slot].stats_pending = false;
     lb_log(c, LB_LOG_WARN, "stats_unavailable",
            "instance=%s reason=stats_request_given_up", c->instances[slot].id);

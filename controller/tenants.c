@@ -47,6 +47,7 @@ uint32_t lb_tenant_alloc(lb_controller *c, const char *id)
     snprintf(tenant->id, sizeof tenant->id, "%s", id);
     tenant->home = LB_NONE;
     tenant->moving_to = LB_NONE;
+    tenant->guest_of = LB_NONE;
     tenant->cpu_permille = c->policy.tenant_new_cpu_permille;
     lb_tenant_index_add(c, (uint32_t)slot);
     return (uint32_t)slot;
@@ -161,17 +162,19 @@ void lb_on_tenant_created(lb_controller *controller, const char *tenant,
 {
     lb_controller *c = controller;
 
+    char text[LB_ID_LEN_MAX + 1];
+
     lb_input_begin(c);
-    if (lb_tenant_find(c, tenant) != LB_NONE) {
-        lb_log(c, LB_LOG_INFO, "tenant_duplicate", "tenant=%s instance=%s",
-               tenant, instance ? instance : "-");
+    if (!lb_id_printable(tenant)) {
+        lb_log(c, LB_LOG_WARN, "tenant_invalid",
+               "tenant=%s reason=not_1_to_%d_printable_bytes",
+               lb_log_escape(tenant, text, sizeof text), LB_ID_LEN_MAX);
         lb_input_end(c);
         return;
     }
-    if (tenant == NULL || tenant[0] == '\0' ||
-        strlen(tenant) > LB_ID_LEN_MAX) {
-        lb_log(c, LB_LOG_WARN, "tenant_invalid",
-               "reason=empty_or_longer_than_%d_bytes", LB_ID_LEN_MAX);
+    if (lb_tenant_find(c, tenant) != LB_NONE) {
+        lb_log(c, LB_LOG_INFO, "tenant_duplicate", "tenant=%s instance=%s",
+               tenant, lb_log_escape(instance, text, sizeof text));
         lb_input_end(c);
         return;
     }
@@ -182,9 +185,10 @@ void lb_on_tenant_created(lb_controller *controller, const char *tenant,
     uint32_t place = lb_tenant_place(c, lb_instance_find(c, instance),
                                      &reason);
     lb_log(c, LB_LOG_INFO, "decision",
-           "action=place tenant=%s instance=%s created_on=%s cpu_permille=%u "
-           "reason=%s",
-           tenant, lb_instance_name(c, place), instance ? instance : "-",
+           "action=place tenant=%s instance=%s created_on=%s "
+           "cpu_permille=%u reason=%s",
+           tenant, lb_instance_name(c, place),
+           lb_log_escape(instance, text, sizeof text),
            c->tenants[slot].cpu_permille, reason);
     if (place != LB_NONE) {
         lb_move_begin(c, place, &slot, 1);
@@ -199,8 +203,9 @@ void lb_on_tenant_removed(lb_controller *controller, const char *tenant)
     lb_input_begin(c);
     uint32_t slot = lb_tenant_find(c, tenant);
     if (slot == LB_NONE) {
+        char text[LB_ID_LEN_MAX + 1];
         lb_log(c, LB_LOG_INFO, "tenant_unknown", "tenant=%s",
-               tenant ? tenant : "-");
+               lb_log_escape(tenant, text, sizeof text));
         lb_input_end(c);
         return;
     }

@@ -25,7 +25,7 @@
 #define LIVE_API_CONNECTIONS_PER_IP_MAX 64
 #define LIVE_API_IDLE_TIMEOUT_S 5
 
-/* Seconds a 503 reply asks the caller to wait (its Retry-After header). */
+/* Retry-After value of a 503 reply, in seconds. */
 #define LIVE_API_RETRY_AFTER_S "1"
 
 /* Handles one call. body is the JSON object of a POST, NULL for a GET.

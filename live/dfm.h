@@ -10,9 +10,8 @@
  *
  * In: the notifications under /v1/dfm/ call the controller's lb_on_*
  * functions after checking every field. While controller is NULL (lbd
- * starts) they are answered 503, except dfm_ready, which is kept and
- * answered 202. A notification for an instance not in the registry is
- * answered 404. */
+ * starts) they get 503, except dfm_ready, which is kept and gets 202. A
+ * notification for an instance not in the registry gets 404. */
 #ifndef LIVE_DFM_H
 #define LIVE_DFM_H
 
@@ -59,9 +58,9 @@ size_t live_tenant_api_routes(live_dfm *dfm, live_api_route *routes);
  * reply named the instance, if one did. */
 void live_dfm_ready_replay(live_dfm *dfm, const char *instance);
 
-/* Tells the controller about every dfm_ready deferred for an instance that
- * is known now; lbd calls it once the controller exists, because a
- * dfm_ready may come while lbd rebuilds its state at start-up. */
+/* Passes to the controller every deferred dfm_ready of an instance that is
+ * known now. lbd calls it once the controller exists, because a dfm_ready
+ * may come while lbd rebuilds its state at start-up. */
 void live_dfm_ready_replay_known(live_dfm *dfm);
 
 #endif

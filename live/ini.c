@@ -62,6 +62,19 @@ static bool live_name_valid(const char *name)
     return true;
 }
 
+static bool live_ini_section_allowed(const live_ini *ini, const char *name)
+{
+    if (!ini->sections) {
+        return true;
+    }
+    for (size_t i = 0; ini->sections[i]; i++) {
+        if (strcmp(ini->sections[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Handles one line. Returns 0, or -EINVAL with err filled. */
 static int live_ini_line(live_ini *ini, char *raw, unsigned line_no,
                          char *section, size_t section_len, char *err,
@@ -84,6 +97,11 @@ static int live_ini_line(live_ini *ini, char *raw, unsigned line_no,
         if (!live_name_valid(name) || strlen(name) >= section_len) {
             snprintf(err, err_len, "%s:%u: invalid section name", ini->path,
                      line_no);
+            return -EINVAL;
+        }
+        if (!live_ini_section_allowed(ini, name)) {
+            snprintf(err, err_len, "%s:%u: unknown section [%s]", ini->path,
+                     line_no, name);
             return -EINVAL;
         }
         snprintf(section, section_len, "%s", name);
@@ -116,7 +134,8 @@ static int live_ini_line(live_ini *ini, char *raw, unsigned line_no,
     return live_ini_add(ini, section, key, value, line_no);
 }
 
-int live_ini_load(live_ini *ini, const char *path, char *err, size_t err_len)
+int live_ini_load(live_ini *ini, const char *path,
+                  const char *const *sections, char *err, size_t err_len)
 {
     char section[64] = "";
     char buf[4096];
@@ -124,6 +143,7 @@ int live_ini_load(live_ini *ini, const char *path, char *err, size_t err_len)
     int rc = 0;
 
     memset(ini, 0, sizeof(*ini));
+    ini->sections = sections;
     ini->path = strdup(path);
     FILE *file = fopen(path, "r");
     if (!file || !ini->path) {

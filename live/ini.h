@@ -22,13 +22,17 @@ typedef struct live_ini_entry {
 
 typedef struct live_ini {
     char *path;
+    /* NULL-terminated names of the sections allowed, or NULL for any. */
+    const char *const *sections;
     live_ini_entry *entries;
     size_t count;
 } live_ini;
 
-/* Reads path. Returns 0, or a negative errno value with "path:line: ..."
- * in err. */
-int live_ini_load(live_ini *ini, const char *path, char *err, size_t err_len);
+/* Reads path. A section not in sections (a NULL-terminated list, or NULL
+ * to allow any) is an error. Returns 0, or a negative errno value with
+ * "path:line: ..." in err. */
+int live_ini_load(live_ini *ini, const char *path,
+                  const char *const *sections, char *err, size_t err_len);
 void live_ini_free(live_ini *ini);
 
 /* The entry for section and key, marked used, or NULL. */

@@ -6,10 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
 
+#include "api_server.h"
 #include "id.h"
 
 #define LBD_TOKEN_LEN_MIN 16
+#define LBD_TOKEN_LEN_MAX 4096
+
+static const char *const lbd_sections[] = {
+    "lbd", "components", "nginx", "provider", "instances", "policy", NULL,
+};
 
 /* Splits text on spaces into a NULL-terminated list; no quoting. */
 static char **lbd_split_words(const char *text)
@@ -76,13 +86,28 @@ static int lbd_get_number(lbd_config *config, const char *section,
     return 0;
 }
 
-/* Reads the first line of a token file: at least LBD_TOKEN_LEN_MIN
- * printable characters without spaces. */
+/* Warns when anyone may read the token file, since the token is the only
+ * credential of the API. */
+static void lbd_token_mode_check(const char *path, FILE *file)
+{
+    struct stat info;
+    char quoted[300];
+
+    if (fstat(fileno(file), &info) == 0 && (info.st_mode & S_IROTH)) {
+        live_log(LB_LOG_WARN, "token_file_readable_by_all", "file=%s "
+                 "hint=\"chmod o-r the file\"",
+                 live_log_quote(quoted, sizeof(quoted), path));
+    }
+}
+
+/* Reads the first line of a token file: LBD_TOKEN_LEN_MIN to
+ * LBD_TOKEN_LEN_MAX printable characters without spaces. */
 static int lbd_read_token(lbd_config *config, const char *section,
                           char **token, char *err, size_t err_len)
 {
     live_ini_entry *entry = live_ini_get(&config->ini, section, "token_file");
-    char buf[512] = "";
+    char buf[LBD_TOKEN_LEN_MAX + 2] = "";
+    char message[160];
 
     if (!entry) {
         snprintf(err, err_len, "%s: [%s] token_file: missing (required)",
@@ -91,24 +116,35 @@ static int lbd_read_token(lbd_config *config, const char *section,
     }
     FILE *file = fopen(entry->value, "r");
     if (!file) {
-        live_ini_error(&config->ini, entry, "cannot open the token file", err,
-                       err_len);
-        return -errno;
+        int rc = -errno;
+        snprintf(message, sizeof(message), "cannot open the token file: %s",
+                 strerror(-rc));
+        live_ini_error(&config->ini, entry, message, err, err_len);
+        return rc;
     }
+    lbd_token_mode_check(entry->value, file);
     if (!fgets(buf, sizeof(buf), file)) {
         buf[0] = '\0';
     }
     fclose(file);
     buf[strcspn(buf, "\r\n")] = '\0';
     size_t len = strlen(buf);
+    bool printable = true;
     for (size_t i = 0; i < len; i++) {
-        if (!isgraph((unsigned char)buf[i])) {
-            len = 0;
-        }
+        printable = printable && isgraph((unsigned char)buf[i]);
     }
-    if (len < LBD_TOKEN_LEN_MIN) {
-        live_ini_error(&config->ini, entry, "the token must be at least 16 "
-                       "printable characters without spaces", err, err_len);
+    if (len > LBD_TOKEN_LEN_MAX) {
+        snprintf(message, sizeof(message), "the token is longer than %d "
+                 "characters", LBD_TOKEN_LEN_MAX);
+    } else if (len < LBD_TOKEN_LEN_MIN || !printable) {
+        snprintf(message, sizeof(message), "the token must be at least %d "
+                 "printable characters without spaces", LBD_TOKEN_LEN_MIN);
+    } else {
+        message[0] = '\0';
+    }
+    if (message[0]) {
+        memset(buf, 0, sizeof(buf));
+        live_ini_error(&config->ini, entry, message, err, err_len);
         return -EINVAL;
     }
     *token = strdup(buf);
@@ -116,12 +152,55 @@ static int lbd_read_token(lbd_config *config, const char *section,
     return *token ? 0 : -ENOMEM;
 }
 
+static bool lbd_address_loopback(const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET) {
+        const struct sockaddr_in *in4 = (const struct sockaddr_in *)addr;
+        return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+    }
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
+    return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+}
+
+/* [lbd] listen: a numeric address; one that is not loopback needs
+ * listen_non_loopback = yes, so exposing the API is never an accident. */
+static int lbd_load_listen(lbd_config *config, char *err, size_t err_len)
+{
+    live_ini_entry *entry = live_ini_get(&config->ini, "lbd", "listen");
+    live_ini_entry *opt_in = live_ini_get(&config->ini, "lbd",
+                                          "listen_non_loopback");
+    struct sockaddr_storage addr;
+    size_t addr_len = 0;
+
+    config->listen = entry ? entry->value : "127.0.0.1:8700";
+    if (opt_in && strcmp(opt_in->value, "yes") != 0 &&
+        strcmp(opt_in->value, "no") != 0) {
+        live_ini_error(&config->ini, opt_in, "expected yes or no", err,
+                       err_len);
+        return -EINVAL;
+    }
+    if (live_api_address_parse(config->listen, &addr, &addr_len) != 0) {
+        live_ini_error(&config->ini, entry, "expected a numeric IP:PORT such "
+                       "as 127.0.0.1:8700 or [::1]:8700", err, err_len);
+        return -EINVAL;
+    }
+    bool allowed = opt_in && strcmp(opt_in->value, "yes") == 0;
+    if (!lbd_address_loopback(&addr) && !allowed) {
+        live_ini_error(&config->ini, entry, "not a loopback address; to "
+                       "serve the API beyond this host, also set "
+                       "listen_non_loopback = yes in [lbd]", err, err_len);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int lbd_load_main(lbd_config *config, char *err, size_t err_len)
 {
     long timeout_ms = 0;
 
-    config->listen = lbd_get(config, "lbd", "listen", "127.0.0.1:8700", err,
-                             err_len);
+    if (lbd_load_listen(config, err, err_len) != 0) {
+        return -EINVAL;
+    }
     const char *level = lbd_get(config, "lbd", "log_level", "info", err,
                                 err_len);
     if (live_log_level_parse(level, &config->log_level) != 0) {
@@ -166,6 +245,16 @@ static int lbd_load_components(lbd_config *config, char *err, size_t err_len)
                            "and \"/path/prefix PORT_OFFSET\" with an offset in "
                            "1..1000", err, err_len);
             return -EINVAL;
+        }
+        for (size_t c = 0; c < config->component_count; c++) {
+            if (strcmp(config->components[c].path_prefix, path) == 0) {
+                char message[300];
+                snprintf(message, sizeof(message), "path prefix %s is "
+                         "already used by component %s", path,
+                         config->components[c].name);
+                live_ini_error(&config->ini, entry, message, err, err_len);
+                return -EINVAL;
+            }
         }
         snprintf(component->name, sizeof(component->name), "%s", entry->key);
         snprintf(component->path_prefix, sizeof(component->path_prefix), "%s",
@@ -324,6 +413,35 @@ static int lbd_load_nginx(lbd_config *config, char *err, size_t err_len)
     return lbd_load_nginx_limits(config, err, err_len);
 }
 
+/* Every {name} in a provider command must be one lbd fills in, so that a
+ * typing mistake fails here and not on the first scale-out. */
+static int lbd_placeholders_check(lbd_config *config,
+                                  const live_ini_entry *entry, char *err,
+                                  size_t err_len)
+{
+    static const char *const known[] = {"{request_id}", "{type}",
+                                        "{instance}"};
+    char message[160];
+
+    for (const char *p = strchr(entry->value, '{'); p; p = strchr(p, '{')) {
+        size_t len = strcspn(p, "} ");
+        bool found = false;
+        for (size_t k = 0; k < 3 && p[len] == '}'; k++) {
+            found = found || (strlen(known[k]) == len + 1 &&
+                              strncmp(p, known[k], len + 1) == 0);
+        }
+        if (!found) {
+            snprintf(message, sizeof(message), "unknown placeholder %.*s "
+                     "(expected {request_id}, {type} or {instance})",
+                     (int)(len > 40 ? 40 : len + (p[len] == '}')), p);
+            live_ini_error(&config->ini, entry, message, err, err_len);
+            return -EINVAL;
+        }
+        p += len + 1;
+    }
+    return 0;
+}
+
 static int lbd_load_provider(lbd_config *config, char *err, size_t err_len)
 {
     static const char *const keys[4] = {"create", "remove", "restart", "list"};
@@ -341,6 +459,14 @@ static int lbd_load_provider(lbd_config *config, char *err, size_t err_len)
         provider->base_url = lbd_get(config, "provider", "url", NULL, err,
                                      err_len);
         if (!provider->base_url) {
+            return -EINVAL;
+        }
+        if (strncasecmp(provider->base_url, "http://", 7) != 0 &&
+            strncasecmp(provider->base_url, "https://", 8) != 0) {
+            live_ini_error(&config->ini, live_ini_get(&config->ini, "provider",
+                                                      "url"),
+                           "expected an http:// or https:// URL", err,
+                           err_len);
             return -EINVAL;
         }
         if (live_ini_get(&config->ini, "provider", "token_file")) {
@@ -366,11 +492,14 @@ static int lbd_load_provider(lbd_config *config, char *err, size_t err_len)
         if (!command) {
             return -EINVAL;
         }
+        live_ini_entry *entry = live_ini_get(&config->ini, "provider",
+                                             keys[i]);
         config->provider_argv[i] = lbd_split_words(command);
         if (!config->provider_argv[i] || !config->provider_argv[i][0]) {
-            live_ini_error(&config->ini, live_ini_get(&config->ini, "provider",
-                                                      keys[i]),
-                           "empty command", err, err_len);
+            live_ini_error(&config->ini, entry, "empty command", err, err_len);
+            return -EINVAL;
+        }
+        if (lbd_placeholders_check(config, entry, err, err_len) != 0) {
             return -EINVAL;
         }
     }
@@ -420,6 +549,45 @@ static int lbd_tenants_parse(lbd_instance *instance, char *list)
     return 0;
 }
 
+/* Checks one [instances] entry against the components and the entries
+ * before it: each component's port (the address's port plus its offset)
+ * must exist, and a tenant may be on one instance only. */
+static int lbd_instance_check(lbd_config *config, const live_ini_entry *entry,
+                              const lbd_instance *instance, char *err,
+                              size_t err_len)
+{
+    char message[200];
+    uint16_t port = 0;
+
+    live_address_valid(instance->address, &port);
+    for (size_t c = 0; c < config->component_count; c++) {
+        unsigned offset = config->components[c].port_offset;
+        if ((instance->components & (1u << c)) && port + offset > 65535) {
+            snprintf(message, sizeof(message), "port %u plus the offset %u "
+                     "of component %s is above 65535", port, offset,
+                     config->components[c].name);
+            live_ini_error(&config->ini, entry, message, err, err_len);
+            return -EINVAL;
+        }
+    }
+    for (size_t t = 0; t < instance->tenant_count; t++) {
+        for (size_t i = 0; i + 1 < config->instance_count; i++) {
+            const lbd_instance *other = &config->instances[i];
+            for (size_t o = 0; o < other->tenant_count; o++) {
+                if (strcmp(other->tenants[o], instance->tenants[t]) == 0) {
+                    snprintf(message, sizeof(message), "tenant %s is already "
+                             "on instance %s", instance->tenants[t],
+                             other->id);
+                    live_ini_error(&config->ini, entry, message, err,
+                                   err_len);
+                    return -EINVAL;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 /* [instances]: "id = host:port components tenants", for example
  * "i1 = 10.0.0.5:8080 dev,dep t1,t2"; "-" for no tenants. */
 static int lbd_load_instances(lbd_config *config, char *err, size_t err_len)
@@ -456,6 +624,9 @@ static int lbd_load_instances(lbd_config *config, char *err, size_t err_len)
         }
         snprintf(instance->id, sizeof(instance->id), "%s", entry->key);
         snprintf(instance->address, sizeof(instance->address), "%s", address);
+        if (lbd_instance_check(config, entry, instance, err, err_len) != 0) {
+            return -EINVAL;
+        }
     }
     return 0;
 }
@@ -483,6 +654,20 @@ static int lbd_load_policy(lbd_config *config, char *err, size_t err_len)
         snprintf(err, err_len, "%s: [policy]: %s", config->ini.path, message);
         return -EINVAL;
     }
+    if (!live_instance_type_valid(config->policy.instance_type)) {
+        snprintf(message, sizeof(message), "expected 1-%d of "
+                 "[A-Za-z0-9._:/-] starting with a letter or digit",
+                 LIVE_TYPE_LEN_MAX);
+        live_ini_entry *entry = live_ini_get(&config->ini, "policy",
+                                             "instance_type");
+        if (entry) {
+            live_ini_error(&config->ini, entry, message, err, err_len);
+        } else {
+            snprintf(err, err_len, "%s: [policy] instance_type: %s",
+                     config->ini.path, message);
+        }
+        return -EINVAL;
+    }
     return 0;
 }
 
@@ -490,7 +675,7 @@ int lbd_config_load(lbd_config *config, const char *path, char *err,
                     size_t err_len)
 {
     memset(config, 0, sizeof(*config));
-    int rc = live_ini_load(&config->ini, path, err, err_len);
+    int rc = live_ini_load(&config->ini, path, lbd_sections, err, err_len);
     if (rc == 0) {
         rc = lbd_load_main(config, err, err_len);
     }

@@ -59,51 +59,114 @@ static int lbd_component_index(const lbd_config *config, const char *name)
     return -1;
 }
 
-/* Applies one "# lbsim-..." line of the routes file. */
-static void lbd_state_line(const lbd_config *config, const char *line,
-                           lbd_gather *all, size_t *count)
+/* Applies one "# lbsim-instance ID ADDRESS" line. Returns NULL, or why
+ * the line was dropped. */
+static const char *lbd_state_instance_line(const char *line, lbd_gather *all,
+                                           size_t *count)
 {
-    char a[LIVE_ADDRESS_LEN_MAX + 1], b[LIVE_ADDRESS_LEN_MAX + 1],
-         c[LIVE_ADDRESS_LEN_MAX + 1];
+    char id[LIVE_ADDRESS_LEN_MAX + 1], address[LIVE_ADDRESS_LEN_MAX + 1];
 
-    if (sscanf(line, "# lbsim-instance %63s %263s", a, b) == 2 &&
-        live_id_valid(a) && live_address_valid(b, NULL) &&
-        !lbd_gather_find(all, *count, a) && *count < LBD_STATE_INSTANCES_MAX) {
-        lbd_gather *instance = &all[(*count)++];
-        memset(instance, 0, sizeof(*instance));
-        snprintf(instance->id, sizeof(instance->id), "%.63s", a);
-        snprintf(instance->address, sizeof(instance->address), "%s", b);
-        return;
+    if (sscanf(line, "# lbsim-instance %263s %263s", id, address) != 2) {
+        return "expected \"# lbsim-instance ID HOST:PORT\"";
     }
-    if (sscanf(line, "# lbsim-route %63s %15s %63s", a, b, c) == 3) {
-        lbd_gather *instance = lbd_gather_find(all, *count, c);
-        int component = lbd_component_index(config, b);
-        if (instance && component >= 0 && live_id_valid(a)) {
-            instance->components |= 1u << component;
-            lbd_tenant_add(instance, a);
+    if (!live_id_valid(id)) {
+        return "invalid instance id";
+    }
+    if (!live_address_valid(address, NULL)) {
+        return "invalid address";
+    }
+    if (lbd_gather_find(all, *count, id)) {
+        return "instance listed twice";
+    }
+    if (*count == LBD_STATE_INSTANCES_MAX) {
+        return "too many instances";
+    }
+    lbd_gather *instance = &all[(*count)++];
+    memset(instance, 0, sizeof(*instance));
+    snprintf(instance->id, sizeof(instance->id), "%.63s", id);
+    snprintf(instance->address, sizeof(instance->address), "%s", address);
+    return NULL;
+}
+
+/* Applies one "# lbsim-route TENANT COMPONENT INSTANCE" line. */
+static const char *lbd_state_route_line(const lbd_config *config,
+                                        const char *line, lbd_gather *all,
+                                        size_t count)
+{
+    char tenant[LIVE_ADDRESS_LEN_MAX + 1], component[LIVE_ADDRESS_LEN_MAX + 1],
+         id[LIVE_ADDRESS_LEN_MAX + 1];
+
+    if (sscanf(line, "# lbsim-route %263s %263s %263s", tenant, component,
+               id) != 3) {
+        return "expected \"# lbsim-route TENANT COMPONENT INSTANCE\"";
+    }
+    lbd_gather *instance = lbd_gather_find(all, count, id);
+    int index = lbd_component_index(config, component);
+    if (!live_id_valid(tenant)) {
+        return "invalid tenant id";
+    }
+    if (index < 0) {
+        return "unknown component";
+    }
+    if (!instance) {
+        return "unknown instance";
+    }
+    instance->components |= 1u << index;
+    return lbd_tenant_add(instance, tenant) == 0 ? NULL : "out of memory";
+}
+
+/* Applies one "# lbsim-..." line of the routes file. Returns NULL, or why
+ * the line was dropped. */
+static const char *lbd_state_line(const lbd_config *config, const char *line,
+                                  lbd_gather *all, size_t *count)
+{
+    char id[LIVE_ADDRESS_LEN_MAX + 1];
+
+    if (strncmp(line, "# lbsim-instance ", 17) == 0) {
+        return lbd_state_instance_line(line, all, count);
+    }
+    if (strncmp(line, "# lbsim-route ", 14) == 0) {
+        return lbd_state_route_line(config, line, all, *count);
+    }
+    if (sscanf(line, "# lbsim-default %263s", id) == 1) {
+        lbd_gather *instance = lbd_gather_find(all, *count, id);
+        if (!instance) {
+            return "unknown instance";
         }
-        return;
+        instance->components |= 1u;
+        return NULL;
     }
-    if (sscanf(line, "# lbsim-default %63s", a) == 1) {
-        lbd_gather *instance = lbd_gather_find(all, *count, a);
-        if (instance) {
-            instance->components |= 1u;
-        }
+    if (strncmp(line, "# lbsim-state ", 14) == 0) {
+        return NULL; /* the table's version, not needed to rebuild */
     }
+    return "unknown kind of lbsim line";
 }
 
 static size_t lbd_state_from_routes(const lbd_config *config, lbd_gather *all)
 {
     FILE *file = fopen(config->nginx.routes_file, "r");
     char line[1024];
+    char quoted_file[300];
+    char quoted_reason[120];
+    unsigned line_no = 0;
     size_t count = 0;
 
     if (!file) {
         return 0;
     }
     while (fgets(line, sizeof(line), file)) {
-        if (strncmp(line, "# lbsim-", 8) == 0) {
-            lbd_state_line(config, line, all, &count);
+        line_no++;
+        if (strncmp(line, "# lbsim-", 8) != 0) {
+            continue;
+        }
+        const char *reason = lbd_state_line(config, line, all, &count);
+        if (reason) {
+            live_log(LB_LOG_WARN, "routes_line_ignored", "file=%s line=%u "
+                     "reason=%s",
+                     live_log_quote(quoted_file, sizeof(quoted_file),
+                                    config->nginx.routes_file),
+                     line_no, live_log_quote(quoted_reason,
+                                             sizeof(quoted_reason), reason));
         }
     }
     fclose(file);

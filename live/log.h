@@ -25,9 +25,9 @@ void live_log(lb_log_level level, const char *event, const char *fields_format,
 char *live_log_quote(char *out, size_t out_len, const char *text);
 
 /* Copies outside text (a command's stderr, an HTTP body, a DFM's reason)
- * into out as one plain line for the controller: control characters become
- * spaces, '"' becomes '\'' and '\\' becomes '/', so the text can sit inside
- * a quoted log value as it is; it is cut to out_len - 1 bytes. Returns out. */
+ * into out as one plain line for the controller. Control characters become
+ * spaces, '"' becomes '\'' and '\\' becomes '/', so the text fits inside a
+ * quoted log value unchanged. It is cut to out_len - 1 bytes. Returns out. */
 char *live_text_clean(char *out, size_t out_len, const char *text);
 
 /* The log port of the controller, writing through live_log. */

@@ -219,8 +219,8 @@ static void live_restore(live_nginx *nginx)
     int rc = nginx->had_previous ? rename(nginx->path_last_good, path) :
                                    unlink(path);
     if (rc != 0) {
-        live_log(LB_LOG_ERROR, "routes_restore_failed", "file=%s errno=%d",
-                 path, errno);
+        live_log(LB_LOG_ERROR, "routes_restore_failed", "file=%s error=%s",
+                 path, strerror(errno));
     }
 }
 

@@ -39,9 +39,9 @@ int live_proc_run(live_loop *loop, const char *const *argv, int64_t timeout_us,
 /* Children started and not yet reported. */
 int live_proc_running(void);
 
-/* Kills the process group of every running child, reports each with
- * result -ECANCELED, and makes later live_proc_run calls fail; for lbd's
- * stop, so that no command outlives it. */
+/* Kills the process group of every running child and reports each with
+ * result -ECANCELED. Later live_proc_run calls fail. lbd calls it when it
+ * stops, so that no command outlives it. */
 void live_proc_cancel_all(void);
 
 /* Runs the loop until the child has been reported or stop_us passes; for

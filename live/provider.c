@@ -47,7 +47,7 @@ typedef struct live_provider_call {
     live_list_sink *sink;            /* set for live_provider_list_now */
 } live_provider_call;
 
-/* Longest reason passed to the controller, in bytes. */
+/* Maximum length of a reason passed to the controller, in bytes. */
 #define LIVE_PROVIDER_REASON_MAX 300
 
 char **live_argv_expand(const char *const *templ, lb_request_id id,

@@ -618,10 +618,11 @@ static int standin_start_running(standin *self, const char *running)
 static int standin_setup(standin *self, const standin_args *args)
 {
     char err[256];
+    char quoted[300];
 
     if (standin_listen(self, args->port, err, sizeof(err)) != 0) {
-        live_log(LB_LOG_ERROR, "listen_failed", "instance=%s error=\"%s\"",
-                 self->id, err);
+        live_log(LB_LOG_ERROR, "listen_failed", "instance=%s error=%s",
+                 self->id, live_log_quote(quoted, sizeof(quoted), err));
         return -EADDRINUSE;
     }
     if (standin_start_running(self, args->running) != 0) {

@@ -1,5 +1,5 @@
-/* Tenant notifications to lbd (/v1/tenants/...), sent by whoever creates
- * or removes tenants (the DEV service or the BM Router), so that lbd routes
+/* Tenant notifications to lbd (/v1/tenants/...), sent by the service that
+ * creates or removes tenants (DEV or the BM Router), so that lbd routes
  * tenants it did not find in its config or routes file. The format is in
  * docs/dfm-api.md. */
 #include "dfm.h"

@@ -20,8 +20,8 @@
 #include "model_assert.h"
 #include "model_sim.h"
 
-/* Finest slot width, and the most slots: at most 4 MiB of list heads and
- * 128 KiB of bitmap, whatever the bucket width. */
+/* Smallest slot width and maximum slot count: at most 4 MiB of list heads
+ * and 128 KiB of bitmap, whatever the bucket width. */
 #define WHEEL_SLOT_US_MIN 64
 #define WHEEL_SLOTS_MAX (UINT64_C(1) << 20)
 
@@ -180,8 +180,9 @@ void model_wheel_insert(model_sim *sim, uint32_t tenant, sim_time_t at_us)
     wheel_mark(wheel, slot, true);
     sim->tenants[tenant].arrival_pending = true;
 
-    /* The earliest arrival is kept only while it is known; an empty wheel
-     * knows it trivially. */
+    /* first is the earliest queued tenant, or MODEL_NONE until the next
+     * search. The new entry becomes first in an empty wheel or when it is
+     * earlier than a first that is set. */
     if (wheel->queued == 0 ||
         (wheel->first != MODEL_NONE &&
          wheel_earlier(entry, &wheel->entries[wheel->first])))

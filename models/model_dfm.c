@@ -7,7 +7,10 @@
  * repeats after each further window. It starts components with tenants,
  * stops them gracefully (no new requests, requests in flight finish, the
  * rest are killed at the deadline), and restarts a dead process after
- * restart_delay_us, reporting it down and up. */
+ * restart_delay_us, reporting it down and up. A process reported down is
+ * reported up when it runs again, whether the restart or a start of the LB
+ * brought it back. Warm-up burns CPU after each start during the run, but
+ * not for the processes of initial instances, which ran before it. */
 #include <math.h>
 #include <string.h>
 
@@ -143,9 +146,12 @@ void model_dfm_boot_done(model_sim *sim, uint32_t index, bool announce)
     inst->state = MODEL_INST_ACTIVE;
     model_instance_advance(sim, index);
     inst->work_at_us = model_now(sim);
+
+    /* The processes of initial instances run from before the run began, so
+     * their warm-up is over. */
     for (uint32_t c = 0; c < sim->component_count; c++) {
         if (inst->initial_mask & (1u << c))
-            model_process_start(sim, index, c);
+            model_process_start(sim, index, c, false);
         inst->procs[c].cpu_us_dfm_mark = inst->procs[c].cpu_us;
     }
     inst->initial_mask = 0;
@@ -155,6 +161,7 @@ void model_dfm_boot_done(model_sim *sim, uint32_t index, bool announce)
     if (inst->sample_pending)
         model_cancel(sim, inst->sample_event);
     schedule_sample(sim, index);
+    model_nginx_instance_ready(sim, index);
 
     if (announce)
         model_link_send(sim, dfm_msg(index, MODEL_MSG_DFM_READY, 0));
@@ -186,6 +193,25 @@ void model_dfm_halt(model_sim *sim, uint32_t index)
 
 /* ---- process death and restart ----------------------------------------- */
 
+/* Starts a process, with warm-up, and sends component_up when the DFM had
+ * sent component_down for it, whether a restart or a components_start
+ * brings it back. */
+static void process_up(model_sim *sim, uint32_t index, uint32_t c)
+{
+    model_process_start(sim, index, c, true);
+
+    model_process *p = &sim->instances[index].procs[c];
+
+    if (!p->down_reported)
+        return;
+    p->down_reported = false;
+
+    model_msg *msg = dfm_msg(index, MODEL_MSG_COMPONENT_UP, 0);
+
+    msg->component = c;
+    model_link_send(sim, msg);
+}
+
 static void restart_cb(sim_engine *engine, void *ctx, uint64_t arg)
 {
     model_sim *sim = ctx;
@@ -198,12 +224,7 @@ static void restart_cb(sim_engine *engine, void *ctx, uint64_t arg)
     if (p->state != MODEL_PROC_DEAD ||
         sim->instances[index].state != MODEL_INST_ACTIVE)
         return;
-    model_process_start(sim, index, c);
-
-    model_msg *msg = dfm_msg(index, MODEL_MSG_COMPONENT_UP, 0);
-
-    msg->component = c;
-    model_link_send(sim, msg);
+    process_up(sim, index, c);
 }
 
 static void stops_check(model_sim *sim, uint32_t index);
@@ -218,6 +239,7 @@ void model_dfm_process_died(model_sim *sim, uint32_t index, uint32_t c)
     model_process_kill(sim, index, c, MODEL_FAIL_PROCESS_DOWN);
     p = &sim->instances[index].procs[c];
     p->state = MODEL_PROC_DEAD;
+    p->down_reported = true;
 
     model_msg *msg = dfm_msg(index, MODEL_MSG_COMPONENT_DOWN, 0);
 
@@ -392,7 +414,7 @@ static void start_process(model_sim *sim, uint32_t index, uint32_t c)
     /* A start cancels a graceful stop of the same component. */
     for (size_t i = 0; i < MODEL_STOPS_MAX; i++)
         inst->stops[i].components &= ~(1u << c);
-    model_process_start(sim, index, c);
+    process_up(sim, index, c);
     stops_check(sim, index);
 }
 

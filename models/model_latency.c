@@ -23,6 +23,7 @@ void model_latency_init(model_latency_hist *lh, double growth)
     lh->bins = lh->hist->bin;
     lh->bin_count = lh->hist->n;
     lh->log_growth = log(growth);
+    lh->inv_log_growth = 1.0 / lh->log_growth;
 }
 
 void model_latency_deinit(model_latency_hist *lh)
@@ -34,15 +35,16 @@ void model_latency_deinit(model_latency_hist *lh)
     lh->bin_count = 0;
 }
 
-void model_latency_add_ln(model_latency_hist *lh, double ln_latency_us)
+void model_latency_bin_table(const model_latency_hist *lh,
+                             uint16_t *bin_of_us, size_t len)
 {
-    size_t index = 0;
+    MODEL_ASSERT(lh->bin_count <= UINT16_MAX);
+    for (size_t v = 0; v < len; v++) {
+        double value = (double)v;
 
-    if (ln_latency_us >= 0.0)
-        index = 1 + (size_t)(ln_latency_us / lh->log_growth);
-    if (index >= lh->bin_count)
-        index = lh->bin_count - 1;
-    lh->bins[index] += 1.0;
+        bin_of_us[v] = (uint16_t)model_latency_bin_ln(
+            lh, value >= 1.0 ? log(value) : -1.0);
+    }
 }
 
 void model_latency_add(model_latency_hist *lh, double latency_us)

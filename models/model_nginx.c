@@ -60,13 +60,20 @@ void model_nginx_route(model_sim *sim, uint32_t r)
 
 /* ---- dropping detection ---------------------------------------------- */
 
-void model_nginx_note_error(model_sim *sim, uint32_t index)
+/* An error counts at the time it happens (a timeout when it fires), as a
+ * detector that reads the error log sees it. The count of an instance
+ * starts over when its DFM is ready after a boot, and errors of requests
+ * sent before that (to the crashed instance, or while it booted) do not
+ * count. Otherwise the timeouts of requests sent before a restart would
+ * mark the restarted instance as dropping as soon as it is back. */
+void model_nginx_note_error(model_sim *sim, uint32_t index,
+                            sim_time_t sent_us)
 {
     uint32_t threshold = sim->nginx.drop_errors;
     model_instance *inst = &sim->instances[index];
     sim_time_t now = model_now(sim);
 
-    if (threshold == 0)
+    if (threshold == 0 || sent_us < inst->errors_from_us)
         return;
     inst->error_ring[inst->error_head] = now;
     inst->error_head = (inst->error_head + 1) % threshold;
@@ -94,6 +101,16 @@ void model_nginx_note_error(model_sim *sim, uint32_t index)
     msg->value = threshold;
     msg->time_us = sim->nginx.drop_window_us;
     model_link_send(sim, msg);
+}
+
+void model_nginx_instance_ready(model_sim *sim, uint32_t index)
+{
+    model_instance *inst = &sim->instances[index];
+
+    inst->error_head = 0;
+    inst->error_count = 0;
+    inst->dropping_notified_us = -1;
+    inst->errors_from_us = model_now(sim);
 }
 
 /* ---- statistics -------------------------------------------------------- */

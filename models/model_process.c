@@ -450,7 +450,8 @@ static void warmup_end_cb(sim_engine *engine, void *ctx, uint64_t arg)
     recompute(sim, (uint32_t)arg);
 }
 
-void model_process_start(model_sim *sim, uint32_t index, uint32_t c)
+void model_process_start(model_sim *sim, uint32_t index, uint32_t c,
+                         bool warm_up)
 {
     model_instance *inst = &sim->instances[index];
     model_process *p = &inst->procs[c];
@@ -459,7 +460,8 @@ void model_process_start(model_sim *sim, uint32_t index, uint32_t c)
     p->state = MODEL_PROC_RUNNING;
     p->stop_requested = false;
     p->stop_violation_reported = false;
-    if (sim->dfm.warmup_us > 0 && sim->dfm.warmup_cpu_permille > 0) {
+    if (warm_up && sim->dfm.warmup_us > 0 &&
+        sim->dfm.warmup_cpu_permille > 0) {
         p->warmup_until_us = model_now(sim) + sim->dfm.warmup_us;
         model_schedule(sim, p->warmup_until_us, warmup_end_cb, sim, index);
     }

@@ -6,6 +6,9 @@
  * id of one in progress makes no second instance (the one reply serves
  * both), and one repeated after success gets the same instance.
  * A create that failed or was never answered may be retried with its id.
+ * Removes and restarts are idempotent by request id in the same way: a
+ * retry while one is under way does nothing more, and a retry after
+ * success gets the same reply without a second remove or restart.
  * A created or restarted instance boots for boot_delay; then its DFM is up
  * and sends dfm_ready. After a restart only the DFM runs, like after a
  * create: the LB starts the components again. */
@@ -92,12 +95,32 @@ static uint32_t live_instances(const model_sim *sim)
 
 /* ---- create ----------------------------------------------------------- */
 
+#define PROVIDER_NAME_PREFIX "vm-"
+
+bool world_instance_name_is_future(const char *id)
+{
+    size_t prefix_len = strlen(PROVIDER_NAME_PREFIX);
+
+    if (id == NULL || strncmp(id, PROVIDER_NAME_PREFIX, prefix_len) != 0)
+        return false;
+
+    const char *digits = id + prefix_len;
+    size_t len = strlen(digits);
+
+    /* "%u" prints 1 to 4294967295: no sign, no leading zero. */
+    if (len == 0 || len > 10 || digits[0] == '0' ||
+        strspn(digits, "0123456789") != len)
+        return false;
+    return strtoull(digits, NULL, 10) <= UINT32_MAX;
+}
+
 static uint32_t make_instance(model_sim *sim)
 {
     char id[LB_ID_LEN_MAX + 1];
 
     do {
-        snprintf(id, sizeof(id), "vm-%u", ++sim->instances_made);
+        snprintf(id, sizeof(id), PROVIDER_NAME_PREFIX "%u",
+                 ++sim->instances_made);
     } while (model_instance_find(sim, id) != MODEL_NONE);
 
     uint32_t index = model_instance_add(sim, id);
@@ -212,13 +235,15 @@ static void take_down(model_sim *sim, uint32_t index)
         p->state = MODEL_PROC_ABSENT;
         p->warmup_until_us = 0;
         p->stop_requested = false;
+        p->down_reported = false;
     }
     inst->error_count = 0;
     inst->dropping_notified_us = -1;
     inst->tenant_count = 0;
 }
 
-static void operation_finish(model_sim *sim, model_msg *request, bool fails,
+/* Carries out a remove or restart. Returns whether it succeeded. */
+static bool operation_finish(model_sim *sim, model_msg *request, bool fails,
                              bool lost)
 {
     bool remove = request->kind == MODEL_MSG_INSTANCE_REMOVE;
@@ -235,7 +260,7 @@ static void operation_finish(model_sim *sim, model_msg *request, bool fails,
         snprintf(msg->text, sizeof(msg->text), "%s",
                  known ? "provider_error" : "not_found");
         reply(sim, msg, lost);
-        return;
+        return false;
     }
 
     take_down(sim, index);
@@ -249,6 +274,7 @@ static void operation_finish(model_sim *sim, model_msg *request, bool fails,
                        request->request_id);
     msg->instance = index;
     reply(sim, msg, lost);
+    return true;
 }
 
 static void ops_unlink(model_sim *sim, model_msg *op)
@@ -267,28 +293,79 @@ static void operation_cb(sim_engine *engine, void *ctx, uint64_t arg)
     model_msg *request = (model_msg *)(uintptr_t)arg;
     bool fails = request->value & 1;
     bool lost = request->value & 2;
+    model_op_record *rec = &sim->op_records[request->value >> 2];
 
     (void)engine;
     ops_unlink(sim, request);
     sim->pending_provider_requests--;
-    operation_finish(sim, request, fails, lost);
+    rec->pending = false;
+    rec->done = operation_finish(sim, request, fails, lost);
     model_msg_free(request);
+}
+
+static model_op_record *op_record(model_sim *sim, const model_msg *msg)
+{
+    for (size_t i = 0; i < sim->op_record_count; i++) {
+        model_op_record *rec = &sim->op_records[i];
+
+        if (rec->id == msg->request_id && rec->kind == msg->kind)
+            return rec;
+    }
+    if (sim->op_record_count == sim->op_record_cap) {
+        size_t cap = sim->op_record_cap == 0 ? 8 : sim->op_record_cap * 2;
+
+        sim->op_records = realloc(sim->op_records,
+                                  cap * sizeof(*sim->op_records));
+        MODEL_ASSERT(sim->op_records != NULL); /* out of memory */
+        sim->op_record_cap = cap;
+    }
+
+    model_op_record *rec = &sim->op_records[sim->op_record_count++];
+
+    *rec = (model_op_record){.id = msg->request_id, .kind = msg->kind,
+                             .instance = msg->instance};
+    return rec;
+}
+
+/* A retry of a remove or restart that succeeded: the same reply again. */
+static void operation_repeat(model_sim *sim, const model_op_record *rec)
+{
+    model_msg *again = provider_msg(rec->kind == MODEL_MSG_INSTANCE_REMOVE
+                                        ? MODEL_MSG_INSTANCE_REMOVED
+                                        : MODEL_MSG_INSTANCE_RESTARTED,
+                                    rec->id);
+
+    again->instance = rec->instance;
+    model_link_send(sim, again);
 }
 
 static void instance_operation(model_sim *sim, const model_msg *msg)
 {
     bool remove = msg->kind == MODEL_MSG_INSTANCE_REMOVE;
+    model_op_record *rec = op_record(sim, msg);
+
+    if (rec->done) {
+        operation_repeat(sim, rec);
+        return;
+    }
+    if (rec->pending)
+        return; /* in progress: its reply serves this one too */
+
     provider_draw d = draw_outcome(sim, remove ? &sim->remove_delay
                                                : &sim->restart_delay);
 
+    /* No reply: a retry with the same id may work. */
     if (d.swallowed)
         return;
 
     /* A private copy carries the request to the event, with the outcome
-     * drawn now in its value field. */
+     * drawn now and the record's slot in its value field. */
     model_msg *copy = model_msg_clone(msg);
+    uint64_t slot = (uint64_t)(rec - sim->op_records);
 
-    copy->value = (uint64_t)d.fails | (uint64_t)d.reply_lost << 1;
+    rec->pending = true;
+    copy->value = (uint64_t)d.fails | (uint64_t)d.reply_lost << 1 |
+                  slot << 2;
     copy->next = sim->provider_ops;
     if (sim->provider_ops != NULL)
         sim->provider_ops->prev = copy;

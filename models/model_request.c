@@ -54,15 +54,46 @@ static void pool_give(model_sim *sim, uint32_t index)
     sim->request_free = index;
 }
 
-/* Adds a completed request's latency to its tenant's and the interval's
- * histograms, with one logarithm for both. */
-static void latency_add(model_sim *sim, model_tenant *tenant,
-                        double latency_us)
-{
-    double ln_latency_us = latency_us >= 1.0 ? log(latency_us) : -1.0;
+/* Latencies below this many microseconds (65.5 ms) find their bins in a
+ * table: 256 KiB for the two tables. */
+#define LATENCY_TABLE_US (1u << 16)
 
+static void latency_tables_build(model_sim *sim)
+{
+    model_latency_hist tenant_bins;
+
+    sim->tenant_bin_of_us = malloc(LATENCY_TABLE_US * sizeof(uint16_t));
+    sim->sample_bin_of_us = malloc(LATENCY_TABLE_US * sizeof(uint16_t));
+    MODEL_ASSERT(sim->tenant_bin_of_us != NULL &&
+                 sim->sample_bin_of_us != NULL); /* out of memory */
+    model_latency_init(&tenant_bins, TENANT_LATENCY_GROWTH);
+    model_latency_bin_table(&tenant_bins, sim->tenant_bin_of_us,
+                            LATENCY_TABLE_US);
+    model_latency_deinit(&tenant_bins);
+    model_latency_bin_table(model_sample_latency_hist(sim),
+                            sim->sample_bin_of_us, LATENCY_TABLE_US);
+}
+
+/* Adds a completed request's latency to its tenant's and the interval's
+ * histograms: by table below LATENCY_TABLE_US, else with one logarithm for
+ * both. */
+static void latency_add(model_sim *sim, model_tenant *tenant,
+                        sim_time_t latency_us)
+{
     if (tenant->latency.hist == NULL)
         model_latency_init(&tenant->latency, TENANT_LATENCY_GROWTH);
+    if (sim->tenant_bin_of_us == NULL)
+        latency_tables_build(sim);
+    if (latency_us < LATENCY_TABLE_US) {
+        model_latency_add_bin(&tenant->latency,
+                              sim->tenant_bin_of_us[latency_us]);
+        model_latency_add_bin(model_sample_latency_hist(sim),
+                              sim->sample_bin_of_us[latency_us]);
+        return;
+    }
+
+    double ln_latency_us = log((double)latency_us);
+
     model_latency_add_ln(&tenant->latency, ln_latency_us);
     model_sample_latency(sim, ln_latency_us);
 }
@@ -127,17 +158,18 @@ void model_request_finish(model_sim *sim, uint32_t index,
         tenant->latency_us_sum += (double)latency_us;
         tenant->wait_us_sum +=
             (double)(req->service_start_us - req->arrival_us);
-        latency_add(sim, tenant, (double)latency_us);
+        latency_add(sim, tenant, latency_us);
     } else {
         tenant->failed[reason]++;
     }
     count_stats(sim, req, reason != MODEL_FAIL_NONE, (uint64_t)latency_us);
 
     uint32_t instance = req->instance;
+    sim_time_t sent_us = req->arrival_us;
 
     pool_give(sim, index);
     if (instance != MODEL_NONE && (reason == MODEL_FAIL_TIMEOUT ||
                                    reason == MODEL_FAIL_PROCESS_DOWN ||
                                    reason == MODEL_FAIL_PROCESS_STOPPED))
-        model_nginx_note_error(sim, instance);
+        model_nginx_note_error(sim, instance, sent_us);
 }

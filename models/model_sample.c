@@ -23,11 +23,16 @@
  * 1 % high. */
 #define SAMPLE_LATENCY_GROWTH 1.01
 
-void model_sample_latency(model_sim *sim, double ln_latency_us)
+model_latency_hist *model_sample_latency_hist(model_sim *sim)
 {
     if (sim->sample_latency.hist == NULL)
         model_latency_init(&sim->sample_latency, SAMPLE_LATENCY_GROWTH);
-    model_latency_add_ln(&sim->sample_latency, ln_latency_us);
+    return &sim->sample_latency;
+}
+
+void model_sample_latency(model_sim *sim, double ln_latency_us)
+{
+    model_latency_add_ln(model_sample_latency_hist(sim), ln_latency_us);
 }
 
 static const char *state_name(const model_instance *inst)

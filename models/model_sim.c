@@ -363,7 +363,10 @@ void model_sim_destroy(model_sim *sim)
     free(sim->trace_path);
     free(sim->requests);
     free(sim->creates);
+    free(sim->op_records);
     model_latency_deinit(&sim->sample_latency);
+    free(sim->tenant_bin_of_us);
+    free(sim->sample_bin_of_us);
     free(sim->sample_rows);
     if (sim->engine != NULL)
         sim_engine_destroy(sim->engine);

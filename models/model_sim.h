@@ -155,6 +155,8 @@ typedef struct model_process {
     bool stop_violation_reported;
     bool restart_pending;
     sim_event_id restart_event;
+    /* The DFM sent component_down and no component_up since. */
+    bool down_reported;
 } model_process;
 
 typedef enum model_instance_state {
@@ -221,6 +223,8 @@ typedef struct model_instance {
     uint32_t error_head;
     uint32_t error_count;
     sim_time_t dropping_notified_us;
+    /* Only requests sent since count: the DFM's latest ready. */
+    sim_time_t errors_from_us;
 
     /* Counts over the current world sample. */
     uint64_t sample_requests;
@@ -237,6 +241,15 @@ typedef struct model_create_record {
     bool done;
     bool failed;
 } model_create_record;
+
+/* One remove or restart request the provider has seen, for idempotency. */
+typedef struct model_op_record {
+    lb_request_id id;
+    model_msg_kind kind; /* MODEL_MSG_INSTANCE_REMOVE or _RESTART */
+    uint32_t instance;   /* as the request named it, MODEL_NONE if unknown */
+    bool pending;        /* under way: its reply serves a retry too */
+    bool done;           /* succeeded: a retry gets the same reply again */
+} model_op_record;
 
 /* ---- faults ---------------------------------------------------------- */
 
@@ -351,6 +364,9 @@ struct model_sim {
     size_t create_count;
     size_t create_cap;
     uint32_t pending_provider_requests;
+    model_op_record *op_records;
+    size_t op_record_count;
+    size_t op_record_cap;
 
     /* Trace replay. */
     bool has_trace;
@@ -388,6 +404,11 @@ struct model_sim {
     uint64_t sample_requests;
     uint64_t sample_errors;
     model_latency_hist sample_latency; /* 1 % bins, reset each sample */
+    /* Bins of the short latencies in the tenants' and the samples'
+     * histograms, by whole microsecond: a lookup instead of a logarithm
+     * per request (model_request.c). Built at the first completion. */
+    uint16_t *tenant_bin_of_us;
+    uint16_t *sample_bin_of_us;
     world_instance_sample *sample_rows;
     size_t sample_row_cap;
     sim_time_t invariant_grace_us;
@@ -477,8 +498,12 @@ void model_wheel_remove(model_sim *sim, uint32_t tenant);
 /* Sends a new request of tenant for component through the current table. */
 void model_nginx_route(model_sim *sim, uint32_t request);
 void model_nginx_receive(model_sim *sim, const model_msg *msg);
-/* An error of a request sent to instance, for dropping detection. */
-void model_nginx_note_error(model_sim *sim, uint32_t instance);
+/* An error of a request sent to instance at sent_us, for dropping
+ * detection. */
+void model_nginx_note_error(model_sim *sim, uint32_t instance,
+                            sim_time_t sent_us);
+/* The DFM of instance is up after a boot: its errors start over. */
+void model_nginx_instance_ready(model_sim *sim, uint32_t instance);
 /* Builds NGINX's first table from the initial instances. */
 void model_nginx_init_routes(model_sim *sim, const world_config *config);
 
@@ -495,8 +520,9 @@ void model_instance_sync(model_sim *sim, uint32_t instance);
 void model_instances_sync(model_sim *sim);
 /* Syncs instance, then brings its work clock and CPU counters up to now. */
 void model_instance_advance(model_sim *sim, uint32_t instance);
+/* Starts a process; warm_up burns the configured warm-up CPU. */
 void model_process_start(model_sim *sim, uint32_t instance,
-                         uint32_t component);
+                         uint32_t component, bool warm_up);
 /* Kills a process: its requests fail with reason. */
 void model_process_kill(model_sim *sim, uint32_t instance, uint32_t component,
                         model_fail_reason reason);
@@ -550,6 +576,8 @@ int model_sample_start(model_sim *sim);
 /* Adds a completed request's latency, as its natural logarithm (negative
  * below 1 us), to the current interval. */
 void model_sample_latency(model_sim *sim, double ln_latency_us);
+/* The current interval's latency histogram, allocated at first need. */
+model_latency_hist *model_sample_latency_hist(model_sim *sim);
 /* Checks the invariants the world can see; reports each failure once when
  * it begins. */
 void model_invariants_check(model_sim *sim);

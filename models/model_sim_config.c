@@ -11,10 +11,13 @@
 #include "rng.h"
 
 /* Used when the config leaves these at 0. */
-#define DFM_SAMPLE_INTERVAL_DEFAULT_US SIM_S(1)
-#define NGINX_REQUEST_TIMEOUT_DEFAULT_US SIM_S(30)
 #define SAMPLE_INTERVAL_DEFAULT_US SIM_S(1)
 #define GRACE_MARGIN_US SIM_S(10)
+
+/* The shortest DFM sample interval, a chosen floor. Each sample is one
+ * event per instance, and a CPU share measured over a few microseconds of
+ * integer time is too coarse to compare with a threshold in permille. */
+#define DFM_SAMPLE_INTERVAL_MIN_US SIM_MS(1)
 
 static int copy_text(char **out, const char *text)
 {
@@ -129,9 +132,22 @@ static int set_scalars(model_sim *sim, const world_config *config, char *err,
                  "warmup_cpu_permille <= 1000 and no negative time");
         return -EINVAL;
     }
-    if (config->nginx.drop_window_us < 0 ||
-        config->nginx.request_timeout_us < 0) {
-        snprintf(err, err_len, "nginx: times must be >= 0");
+    if (config->dfm.sample_interval_us < DFM_SAMPLE_INTERVAL_MIN_US) {
+        snprintf(err, err_len,
+                 "dfm.sample_interval_us must be >= %lld (1 ms), got %lld",
+                 (long long)DFM_SAMPLE_INTERVAL_MIN_US,
+                 (long long)config->dfm.sample_interval_us);
+        return -EINVAL;
+    }
+    if (config->nginx.request_timeout_us <= 0) {
+        snprintf(err, err_len,
+                 "nginx.request_timeout_us must be > 0, got %lld",
+                 (long long)config->nginx.request_timeout_us);
+        return -EINVAL;
+    }
+    if (config->nginx.drop_window_us <= 0) {
+        snprintf(err, err_len, "nginx.drop_window_us must be > 0, got %lld",
+                 (long long)config->nginx.drop_window_us);
         return -EINVAL;
     }
 
@@ -156,11 +172,7 @@ static int set_scalars(model_sim *sim, const world_config *config, char *err,
                                   : SAMPLE_INTERVAL_DEFAULT_US;
     sim->instance_vcpus = config->instance_vcpus;
     sim->dfm = config->dfm;
-    if (sim->dfm.sample_interval_us == 0)
-        sim->dfm.sample_interval_us = DFM_SAMPLE_INTERVAL_DEFAULT_US;
     sim->nginx = config->nginx;
-    if (sim->nginx.request_timeout_us == 0)
-        sim->nginx.request_timeout_us = NGINX_REQUEST_TIMEOUT_DEFAULT_US;
     sim->provider = *p;
     sim->invariant_grace_us = config->invariant_grace_us > 0
                                   ? config->invariant_grace_us
@@ -276,6 +288,17 @@ static int copy_fault(model_sim *sim, size_t i, const world_fault *spec,
     /* until_us 0 means "not given": the rule lasts to the end of the run. */
     if (f->spec.until_us == 0)
         f->spec.until_us = SIM_TIME_MAX;
+
+    /* An instance the Provider may create later is looked up when the
+     * fault is due. */
+    if (spec->instance != NULL &&
+        model_instance_find(sim, spec->instance) == MODEL_NONE &&
+        !world_instance_name_is_future(spec->instance)) {
+        snprintf(err, err_len, "faults[%zu]: unknown instance \"%s\": "
+                 "expected an initial instance or a name the Provider "
+                 "gives (vm-<n>)", i, spec->instance);
+        return -EINVAL;
+    }
 
     f->component_index = MODEL_NONE;
     if (spec->component != NULL) {

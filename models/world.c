@@ -157,6 +157,7 @@ void world_tenant_totals_at(const world *w, size_t index,
         .failed_queue_full = t->failed[MODEL_FAIL_QUEUE_FULL],
         .failed_process_down = t->failed[MODEL_FAIL_PROCESS_DOWN] +
                                t->failed[MODEL_FAIL_PROCESS_STOPPED],
+        .failed_process_dead = t->failed[MODEL_FAIL_PROCESS_DOWN],
         .failed_process_stopped = t->failed[MODEL_FAIL_PROCESS_STOPPED],
         .failed_no_route = t->failed[MODEL_FAIL_NO_ROUTE],
         .failed_timeout = t->failed[MODEL_FAIL_TIMEOUT],

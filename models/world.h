@@ -12,6 +12,7 @@
 #ifndef MODELS_WORLD_H
 #define MODELS_WORLD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,9 +95,10 @@ typedef struct world_trace_config {
     uint32_t clones;    /* 1 = as is; k = each tenant k times */
 } world_trace_config;
 
-/* A sample_interval_us of 0 means 1 s; overload_permille 0 turns overload
- * notices off. A notice is sent again after each further window while its
- * condition holds. */
+/* sample_interval_us must be at least 1 ms; overload_permille 0 turns
+ * overload notices off. A notice is sent again after each further window
+ * while its condition holds. Warm-up applies to processes started during
+ * the run (by the LB or a restart), not to those of initial instances. */
 typedef struct world_dfm_config {
     sim_time_t sample_interval_us;
     uint32_t overload_permille; /* total CPU above it is overload */
@@ -107,8 +109,10 @@ typedef struct world_dfm_config {
     uint32_t warmup_cpu_permille;
 } world_dfm_config;
 
-/* drop_errors 0 turns dropping detection off; request_timeout_us 0 means
- * 30 s. Timeouts and "process down" failures count as errors. */
+/* drop_errors 0 turns dropping detection off; drop_window_us and
+ * request_timeout_us must be > 0. Timeouts and "process down" failures
+ * count as errors, when they happen, but only those of requests sent since
+ * the instance's DFM was last ready: a restart starts the count over. */
 typedef struct world_nginx_config {
     uint32_t drop_errors;      /* errors within drop_window_us ... */
     sim_time_t drop_window_us; /* ... that mark an instance as dropping */
@@ -142,10 +146,13 @@ typedef enum world_fault_kind {
 
 /* A fault acts at at_us (or from at_us until until_us for rules), with
  * probability applying per matching message or request. A kill or crash
- * happens at at_us with that probability. until_us 0 means no end. NULL
- * match fields match anything. A reorder rule keeps one message back until
- * the next one of the same sender and receiver has gone by, or for delay_us
- * (1 s when 0). */
+ * happens at at_us with that probability. Its instance is an initial one
+ * or a name the Provider gives ("vm-<n>"); when that instance does not
+ * exist at at_us, or is not running, the fault does nothing and logs
+ * fault_skipped. A crash acts on a booting instance too. until_us 0 means
+ * no end. NULL match fields match anything. A reorder rule keeps one
+ * message back until the next one of the same sender and receiver has gone
+ * by, or for delay_us (1 s when 0). */
 typedef struct world_fault {
     world_fault_kind kind;
     sim_time_t at_us;
@@ -254,9 +261,19 @@ typedef struct world_tenant_totals {
      * never started (the rest found it dead or its instance torn down). */
     uint64_t failed_process_stopped;
     uint64_t failed_no_route; /* NGINX had no instance for the tenant */
+    /* The other part of failed_process_down: the process was dead or its
+     * instance torn down. failed_queue_full, failed_process_dead,
+     * failed_process_stopped, failed_timeout, failed_killed and
+     * failed_no_route add up to failed. */
+    uint64_t failed_process_dead;
 } world_tenant_totals;
 
 typedef struct world world;
+
+/* Whether id is a name the Provider gives to an instance it creates during
+ * a run: "vm-" and a number from 1 to 4294967295 with no leading zero. A
+ * fault may name such an instance before it exists. */
+bool world_instance_name_is_future(const char *id);
 
 /* Builds a world. Returns NULL and a message in err on an invalid config
  * (naming the field) or a trace file that fails to open or parse. */

@@ -3,6 +3,7 @@
 # models/ to read the data files a scenario names and to build its world
 # once, so that a file the world rejects fails at load time.
 add_library(lb_lbsim STATIC
+    scenario_checks.c
     scenario_expect.c
     scenario_faults.c
     scenario_files.c

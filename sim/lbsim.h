@@ -40,13 +40,15 @@ typedef struct lbsim_outcome {
 int lbsim_run_one(const sim_scenario *scenario, const lbsim_options *options,
                   FILE *junit, lbsim_outcome *outcome);
 
-/* Draws the plots of an output folder. Returns 0, or a negative errno value
- * after printing why to stderr. */
-int lbsim_plot(const char *out_dir);
+/* Draws the plots of an output folder. Without gnuplot on PATH it returns
+ * -ENOENT when gnuplot_required (the plot command), else 0 after a notice
+ * (run and check with --plot). Returns 0, or a negative errno value after
+ * printing why to stderr. */
+int lbsim_plot(const char *out_dir, bool gnuplot_required);
 
 /* Draws the runs in a_dir and b_dir side by side into out_prefix.png and
  * out_prefix.svg. Returns 0, or a negative errno value after printing why to
- * stderr. */
+ * stderr (-ENOENT without gnuplot). */
 int lbsim_plot_compare(const char *a_dir, const char *b_dir,
                        const char *out_prefix);
 

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lbsim.h"
 #include "sim_out.h"
+#include "sim_out_dir.h"
 
 #ifndef LBSIM_VERSION
 #define LBSIM_VERSION "unknown"
@@ -44,12 +46,16 @@ static const char lbsim_help[] =
     "\n"
     "exit status: 0 when everything held, 1 when an expectation failed\n"
     "(check), 2 on bad usage, a bad scenario file or a run that failed.\n"
-    "'lbsim <command> --help' describes a command's options.\n";
+    "'lbsim <command> --help' describes a command's options. Options may\n"
+    "come before or after the files; '--' ends them, so that the files\n"
+    "after it may start with '-'.\n";
 
 static const char lbsim_help_run[] =
     "Runs each scenario file and writes its outputs to DIR/<scenario name>:\n"
     "trace.csv, timeseries.csv, instances.csv, placement.csv, actions.csv,\n"
-    "tenants.csv, controller.log, summary.json, sequence.mmd and junit.xml.\n"
+    "tenants.csv, controller.log, summary.json, sequence.mmd and junit.xml,\n"
+    "and the marker .lbsim-output: an existing folder is replaced only when\n"
+    "it has that marker.\n"
     "The same file and seed give the same bytes. Prints the seed first, then\n"
     "one verdict line per scenario. The exit status does not depend on the\n"
     "verdicts: 0, or 2 on bad input or a run that failed.\n"
@@ -63,28 +69,33 @@ static const char lbsim_help_check[] =
     "Runs each scenario file like 'lbsim run', then prints for each a verdict\n"
     "line and, for a failed expectation, what failed: for a sequence, the step\n"
     "not seen, the last step that matched and the messages around the\n"
-    "deadline. With several files it ends with a table of verdicts.\n"
+    "deadline. Each sequence step counts as one expectation; the steps after\n"
+    "a missed one are not checked. With several files it ends with a table\n"
+    "of verdicts.\n"
     "Exit status: 0 when every expectation held, 1 when one failed, 2 on bad\n"
     "input.\n"
     "\n"
     "options:\n"
     "  --junit FILE  also write one JUnit XML report for all files to FILE\n"
+    "                (checked before the first run; its folder is created)\n"
     "  --seed N      root seed of every random stream, replacing the file's\n"
     "                seed\n"
     "  --out DIR     parent folder of the output folders (default: out)\n"
     "  --plot        also draw the plots into each output folder\n";
 
 static const char lbsim_help_validate[] =
-    "Loads each scenario file and checks every key, type, name and file it\n"
-    "refers to, without running it. Prints 'FILE: valid' or the first error\n"
-    "as FILE:LINE:COLUMN: key 'KEY': expected ..., got ....\n"
+    "Loads each scenario file and checks every key, type, name and data file\n"
+    "it refers to, and builds its simulated world without running it, so a\n"
+    "file that validate accepts is one that run accepts. Prints 'FILE: valid'\n"
+    "or the first error as FILE:LINE:COLUMN: key 'KEY': expected ..., got ....\n"
     "Exit status: 0 when every file is valid, 2 otherwise.\n";
 
 static const char lbsim_help_plot[] =
     "Draws load, latency, instance and placement plots (PNG and SVG) into\n"
     "each output folder, from the CSV files that run or check wrote there.\n"
-    "Runs gnuplot, which must be on PATH; without it the plots are skipped\n"
-    "with a notice and the exit status is 0.\n"
+    "Runs gnuplot, which must be on PATH (Debian package gnuplot-nox);\n"
+    "without it nothing is drawn and the exit status is 2. (run and check\n"
+    "with --plot only print a notice then, and keep their exit status.)\n"
     "Exit status: 0 when every folder was drawn, 2 otherwise.\n"
     "\n"
     "options:\n"
@@ -168,10 +179,13 @@ static int lbsim_parse_option(int argc, char **argv, int *index,
     }
     if (runs && lbsim_option_is(arg, "--seed")) {
         value = lbsim_option_value(argc, argv, index, "--seed");
-        if (value == NULL || lbsim_parse_seed(value, &args->options.seed) != 0) {
+        if (value == NULL) {
             return lbsim_usage_error("--seed: expected an integer from 0 to "
-                                     "2^64-1, got '%s'",
-                                     value != NULL ? value : "nothing");
+                                     "2^64-1, got %s", "nothing");
+        }
+        if (lbsim_parse_seed(value, &args->options.seed) != 0) {
+            return lbsim_usage_error("--seed: expected an integer from 0 to "
+                                     "2^64-1, got '%s'", value);
         }
         args->options.has_seed = true;
         return 0;
@@ -227,6 +241,8 @@ static int lbsim_parse_command(const char *name, lbsim_command *command)
  * status on error. */
 static int lbsim_parse(int argc, char **argv, lbsim_args *args)
 {
+    bool files_only = false;
+
     args->options.out_parent = "out";
     args->files = calloc((size_t)argc, sizeof(*args->files));
     if (args->files == NULL) {
@@ -236,7 +252,12 @@ static int lbsim_parse(int argc, char **argv, lbsim_args *args)
         return lbsim_usage_error("unknown command '%s'", argv[1]);
     }
     for (int i = 2; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+        /* "--" ends the options: a file may then start with '-'. */
+        if (!files_only && strcmp(argv[i], "--") == 0) {
+            files_only = true;
+            continue;
+        }
+        if (!files_only && argv[i][0] == '-' && argv[i][1] != '\0') {
             int rc = lbsim_parse_option(argc, argv, &i, args);
 
             if (rc == -1) {
@@ -279,6 +300,25 @@ static int lbsim_validate(const lbsim_args *args)
     return status;
 }
 
+/* The index of the first file that is the same file as files[index] (by
+ * device and inode, so "a.yaml" and "./a.yaml" are one file), or index. */
+static size_t lbsim_first_same_file(const lbsim_args *args, size_t index)
+{
+    struct stat info;
+    struct stat other;
+
+    if (stat(args->files[index], &info) != 0) {
+        return index;
+    }
+    for (size_t i = 0; i < index; i++) {
+        if (stat(args->files[i], &other) == 0 && other.st_dev == info.st_dev &&
+            other.st_ino == info.st_ino) {
+            return i;
+        }
+    }
+    return index;
+}
+
 /* Loads every file; prints each error. Returns the number that failed. Two
  * scenarios with one name would write one output folder, so that fails
  * too. */
@@ -289,7 +329,17 @@ static size_t lbsim_load_all(const lbsim_args *args, sim_scenario *scenarios,
 
     for (size_t i = 0; i < args->file_count; i++) {
         char err[2048] = "";
+        size_t first = lbsim_first_same_file(args, i);
 
+        if (first < i) {
+            snprintf(err, sizeof(err),
+                     "%s: the same file as %s; give each file once",
+                     args->files[i], args->files[first]);
+            fprintf(stderr, "%s\n", err);
+            errors[i] = strdup(err);
+            failed++;
+            continue;
+        }
         if (sim_scenario_load(&scenarios[i], args->files[i], err,
                               sizeof(err)) != 0) {
             fprintf(stderr, "%s\n", err);
@@ -423,9 +473,45 @@ static int lbsim_finish_junit(const char *path, FILE *junit, char **suites)
     return lbsim_write_junit(path, *suites, tests, failures, errors);
 }
 
+/* Checks the places outputs go before anything runs, so that a bad --out or
+ * --junit does not show only after every run. Returns 0 or an exit status
+ * after printing why. */
+static int lbsim_check_destinations(const lbsim_options *options)
+{
+    struct stat info;
+    char tmp[4200];
+    FILE *probe;
+
+    if (stat(options->out_parent, &info) == 0 && !S_ISDIR(info.st_mode)) {
+        return lbsim_usage_error("--out: expected a folder, got '%s' which "
+                                 "is not a folder", options->out_parent);
+    }
+    if (options->junit_path == NULL) {
+        return 0;
+    }
+    if (stat(options->junit_path, &info) == 0 && S_ISDIR(info.st_mode)) {
+        return lbsim_usage_error("--junit: expected a file, got '%s' which "
+                                 "is a folder", options->junit_path);
+    }
+    /* The report is written through FILE.tmp: probe that it can be, after
+     * creating its folder as --out does for the output folders. */
+    sim_out_parent_dir(options->junit_path, tmp, sizeof(tmp));
+    sim_out_mkdirs(tmp);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", options->junit_path);
+    probe = fopen(tmp, "w");
+    if (probe == NULL) {
+        fprintf(stderr, "lbsim: --junit: cannot create %s: %s\n", tmp,
+                strerror(errno));
+        return LBSIM_EXIT_BAD_INPUT;
+    }
+    fclose(probe);
+    remove(tmp);
+    return 0;
+}
+
 /* Loads every file, then runs them all; a bad file stops everything before
  * the first run, so no output folder is written for any file. */
-static int lbsim_run_files(const lbsim_args *args)
+static int lbsim_load_and_run(const lbsim_args *args)
 {
     sim_scenario *scenarios = calloc(args->file_count, sizeof(*scenarios));
     char **errors = calloc(args->file_count, sizeof(*errors));
@@ -476,6 +562,16 @@ static int lbsim_run_files(const lbsim_args *args)
     return status;
 }
 
+static int lbsim_run_files(const lbsim_args *args)
+{
+    int checked = lbsim_check_destinations(&args->options);
+
+    if (checked != 0) {
+        return checked;
+    }
+    return lbsim_load_and_run(args);
+}
+
 static int lbsim_plot_folders(const lbsim_args *args)
 {
     int status = LBSIM_EXIT_PASS;
@@ -494,7 +590,7 @@ static int lbsim_plot_folders(const lbsim_args *args)
     }
 
     for (size_t i = 0; i < args->file_count; i++) {
-        if (lbsim_plot(args->files[i]) != 0) {
+        if (lbsim_plot(args->files[i], true) != 0) {
             status = LBSIM_EXIT_BAD_INPUT;
         }
     }

@@ -220,14 +220,16 @@ static void lbsim_print_verdict(const sim_run_result *run,
                check->count == 1 ? "" : "s", out_dir);
         return;
     }
-    printf("FAIL %s (seed %" PRIu64 "): %zu of %zu expectations failed; "
-           "outputs in %s\n",
-           run->scenario->name, run->seed, check->failed, check->count,
-           out_dir);
+    printf("FAIL %s (seed %" PRIu64 "): %zu of %zu expectations failed",
+           run->scenario->name, run->seed, check->failed, check->count);
+    if (check->skipped > 0) {
+        printf(", %zu not checked", check->skipped);
+    }
+    printf("; outputs in %s\n", out_dir);
     for (size_t i = 0; options->details && i < check->count; i++) {
         const sim_verdict *verdict = &check->verdicts[i];
 
-        if (!verdict->passed) {
+        if (!verdict->passed && !verdict->skipped) {
             printf("  %s: %s\n", verdict->name, verdict->summary);
             lbsim_print_indented(verdict->detail);
         }
@@ -253,7 +255,7 @@ static int lbsim_finish(const sim_scenario *scenario, uint64_t seed,
     if (rc == 0) {
         rc = lbsim_write_outputs(&run, options, out_dir, err, sizeof(err));
     }
-    if (rc == 0 && options->plot && lbsim_plot(out_dir) != 0) {
+    if (rc == 0 && options->plot && lbsim_plot(out_dir, false) != 0) {
         rc = -EIO;
         snprintf(err, sizeof(err), "the plots of the output folder failed");
     }

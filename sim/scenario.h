@@ -110,6 +110,11 @@ typedef struct sim_expect {
     bool invariant_on[SIM_INVARIANT_COUNT];
 } sim_expect;
 
+/* The maximum duration of a scenario: 30 days of virtual time. It bounds the
+ * size of the per-sample outputs, and a mistyped duration is rejected
+ * instead of running for hours. */
+#define SIM_SCENARIO_DURATION_MAX_US ((sim_time_t)30 * 24 * 3600 * 1000000)
+
 typedef struct sim_scenario {
     sim_pool pool;
     const char *path;        /* as given on the command line */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "scenario_loader.h"
+#include "sim_units.h"
 
 static const char *const sim_expect_keys[] = {
     "sequence", "never", "metrics", "invariants", "invariant_grace", NULL,
@@ -53,9 +54,37 @@ static int sim_compare_text(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* An item may end in one variable: "t3/dev:$new". A '$' elsewhere, or in a
+ * never entry, would be compared as text and never match. */
+static int sim_check_item_variable(sim_loader *loader, const yaml_node_t *item,
+                                   const char *key, bool allow_variables)
+{
+    const char *text = sim_yaml_text(item);
+    const char *mark = text != NULL ? strchr(text, '$') : NULL;
+    size_t name_len;
+
+    if (mark == NULL) {
+        return 0;
+    }
+    name_len = strspn(mark + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+                                "tuvwxyz0123456789_");
+    if (!allow_variables) {
+        return sim_yaml_fail_expected(&loader->y, item, key,
+                                      "an item without '$' (variables work "
+                                      "in sequence steps only)");
+    }
+    if (name_len == 0 || mark[1 + name_len] != '\0') {
+        return sim_yaml_fail_expected(&loader->y, item, key,
+                                      "an item that is text, or text ending "
+                                      "in one $variable such as "
+                                      "t3/dev:$new");
+    }
+    return 0;
+}
+
 static int sim_load_field_list(sim_loader *loader, const yaml_node_t *node,
                                const char *key, sim_field_op op,
-                               sim_field_match *match)
+                               bool allow_variables, sim_field_match *match)
 {
     size_t count = sim_yaml_is_sequence(node) ? sim_yaml_item_count(node) : 1;
     const char **items = sim_pool_calloc(&loader->scenario->pool, count + 1,
@@ -75,6 +104,10 @@ static int sim_load_field_list(sim_loader *loader, const yaml_node_t *node,
         }
         sim_yaml_path_index(item_key, sizeof(item_key), key, i);
         rc = sim_yaml_node_string(&loader->y, item, item_key, &items[i]);
+        if (rc == 0) {
+            rc = sim_check_item_variable(loader, item, item_key,
+                                         allow_variables);
+        }
     }
     if (op == SIM_FIELD_SET) {
         qsort(items, count, sizeof(*items), sim_compare_text);
@@ -90,6 +123,7 @@ static int sim_load_field_list(sim_loader *loader, const yaml_node_t *node,
  * negative errno value. */
 static int sim_load_field_membership(sim_loader *loader,
                                      const yaml_node_t *node, const char *key,
+                                     bool allow_variables,
                                      sim_field_match *matches)
 {
     static const char *const names[] = {"contains", "excludes", NULL};
@@ -112,7 +146,7 @@ static int sim_load_field_membership(sim_loader *loader,
                                  strcmp(name, "contains") == 0
                                      ? SIM_FIELD_CONTAINS
                                      : SIM_FIELD_EXCLUDES,
-                                 &matches[i]);
+                                 allow_variables, &matches[i]);
     }
     return rc == 0 ? (int)count : rc;
 }
@@ -194,17 +228,26 @@ static int sim_load_fields(sim_loader *loader, const yaml_node_t *node,
         yaml_node_t *value = sim_yaml_pair_value(y, node, i);
         sim_field_match *match = &fields[used];
         char key[SIM_YAML_PATH_MAX];
+        char known[512];
         int added = 1;
 
         sim_yaml_path_key(key, sizeof(key), path,
                           sim_yaml_text(name) != NULL ? sim_yaml_text(name)
                                                       : "?");
         rc = sim_yaml_node_string(y, name, key, &match->key);
+        if (rc == 0 && !sim_msg_field_known(pattern->kind, match->key, known,
+                                            sizeof(known))) {
+            rc = sim_yaml_fail(y, name, key,
+                               "expected a field of %s messages (one of: %s), "
+                               "got unknown field '%s'",
+                               pattern->kind, known, match->key);
+        }
         if (rc == 0 && sim_yaml_is_sequence(value)) {
             rc = sim_load_field_list(loader, value, key, SIM_FIELD_SET,
-                                     match);
+                                     allow_variables, match);
         } else if (rc == 0 && sim_yaml_is_mapping(value)) {
-            added = sim_load_field_membership(loader, value, key, match);
+            added = sim_load_field_membership(loader, value, key,
+                                              allow_variables, match);
             rc = added < 0 ? added : 0;
         } else if (rc == 0 && sim_yaml_is_scalar(value)) {
             rc = sim_load_field_scalar(loader, value, key, allow_variables,
@@ -280,6 +323,34 @@ static int sim_load_entry(sim_loader *loader, const yaml_node_t *node,
     return rc;
 }
 
+/* A window that starts after the run ends, or ends before it starts, can
+ * match nothing: a step would always fail and a never entry always hold. */
+static int sim_check_window(sim_loader *loader, const yaml_node_t *node,
+                            const char *path, sim_time_t after_us,
+                            sim_time_t before_us)
+{
+    sim_yaml *y = &loader->y;
+    char key[SIM_YAML_PATH_MAX];
+    char what[80];
+    char after[40];
+
+    if (after_us >= loader->scenario->world.duration_us) {
+        sim_yaml_path_key(key, sizeof(key), path, "after");
+        return sim_yaml_fail_expected(y, sim_yaml_get(y, node, "after"), key,
+                                      "a time within the scenario's "
+                                      "duration");
+    }
+    if (before_us < after_us) {
+        sim_format_seconds(after, sizeof(after), after_us);
+        snprintf(what, sizeof(what), "a time at or after 'after' (%s)",
+                 after);
+        sim_yaml_path_key(key, sizeof(key), path, "before");
+        return sim_yaml_fail_expected(y, sim_yaml_get(y, node, "before"), key,
+                                      what);
+    }
+    return 0;
+}
+
 static int sim_load_step(sim_loader *loader, const yaml_node_t *node,
                          const char *path, sim_step *step)
 {
@@ -299,6 +370,10 @@ static int sim_load_step(sim_loader *loader, const yaml_node_t *node,
     }
     if (rc == 0) {
         rc = sim_yaml_opt_duration(y, node, path, "after", &step->after_us);
+    }
+    if (rc == 0) {
+        rc = sim_check_window(loader, node, path, step->after_us,
+                              step->before_us);
     }
     return rc;
 }
@@ -363,6 +438,10 @@ static int sim_load_never(sim_loader *loader, const yaml_node_t *node)
         if (rc == 0) {
             rc = sim_yaml_opt_duration(y, item, path, "before",
                                        &nevers[i].before_us);
+        }
+        if (rc == 0) {
+            rc = sim_check_window(loader, item, path, nevers[i].after_us,
+                                  nevers[i].before_us);
         }
     }
     expect->nevers = nevers;

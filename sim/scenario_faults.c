@@ -176,6 +176,36 @@ static int sim_load_fault_times(sim_loader *loader, const yaml_node_t *node,
     return rc;
 }
 
+/* A process can be killed only on an instance that runs it. */
+static int sim_check_kill_target(sim_loader *loader, const yaml_node_t *node,
+                                 const char *path, const world_fault *fault)
+{
+    const world_config *config = &loader->scenario->world;
+    char key[SIM_YAML_PATH_MAX];
+    lb_component_mask bit = 0;
+
+    for (size_t c = 0; c < config->component_count; c++) {
+        if (strcmp(config->components[c].name, fault->component) == 0) {
+            bit = (lb_component_mask)1 << c;
+        }
+    }
+    for (size_t i = 0; i < config->instance_count; i++) {
+        const world_instance_config *instance = &config->instances[i];
+
+        if (strcmp(instance->id, fault->instance) == 0 &&
+            (instance->components & bit) == 0) {
+            sim_yaml_path_key(key, sizeof(key), path, "component");
+            return sim_yaml_fail(&loader->y,
+                                 sim_yaml_get(&loader->y, node, "component"),
+                                 key,
+                                 "expected a component that instance '%s' "
+                                 "runs, got '%s'",
+                                 instance->id, fault->component);
+        }
+    }
+    return 0;
+}
+
 static int sim_load_fault(sim_loader *loader, const yaml_node_t *node,
                           const char *path, world_fault *fault)
 {
@@ -208,6 +238,9 @@ static int sim_load_fault(sim_loader *loader, const yaml_node_t *node,
     }
     if (rc == 0) {
         rc = sim_load_fault_names(loader, node, path, fault);
+    }
+    if (rc == 0 && fault->kind == WORLD_FAULT_KILL_PROCESS) {
+        rc = sim_check_kill_target(loader, node, path, fault);
     }
     if (rc == 0 && fault->at_us >= loader->scenario->world.duration_us) {
         sim_yaml_path_key(key, sizeof(key), path, "at");

@@ -31,6 +31,12 @@ static int sim_load_instance_components(sim_loader *loader,
         sim_yaml_path_index(key, sizeof(key), path, i);
         rc = sim_load_component_index(loader, sim_yaml_item(y, node, i), key,
                                       &index);
+        if (rc == 0 && (*mask & ((lb_component_mask)1 << index)) != 0) {
+            rc = sim_yaml_fail(y, sim_yaml_item(y, node, i), key,
+                               "expected each component once, got '%s' "
+                               "twice",
+                               sim_yaml_text(sim_yaml_item(y, node, i)));
+        }
         if (rc == 0) {
             *mask |= (lb_component_mask)1 << index;
         }
@@ -38,9 +44,53 @@ static int sim_load_instance_components(sim_loader *loader,
     return rc;
 }
 
+/* A tenant is served by one initial instance, and that instance runs every
+ * component the tenant's mix sends requests to. */
+static int sim_check_instance_tenant(sim_loader *loader,
+                                     const yaml_node_t *item, const char *key,
+                                     size_t instance_index,
+                                     const world_instance_config *instance,
+                                     const char *tenant)
+{
+    const world_config *config = &loader->scenario->world;
+    sim_yaml *y = &loader->y;
+    size_t index;
+
+    if (sim_name_list_get(&loader->placed, tenant, &index)) {
+        if (index == instance_index) {
+            return sim_yaml_fail(y, item, key,
+                                 "expected each tenant once, got '%s' twice "
+                                 "in this list",
+                                 tenant);
+        }
+        return sim_yaml_fail(y, item, key,
+                             "expected a tenant that no other initial "
+                             "instance serves, got '%s' which "
+                             "topology.instances[%zu] (%s) serves already",
+                             tenant, index, config->instances[index].id);
+    }
+    if (!sim_name_list_get(&loader->tenants, tenant, &index) ||
+        index >= config->tenant_count) {
+        return 0;
+    }
+    for (size_t c = 0; c < config->component_count; c++) {
+        bool runs = (instance->components & ((lb_component_mask)1 << c)) != 0;
+
+        if (config->tenants[index].mix[c] > 0.0 && !runs) {
+            return sim_yaml_fail(y, item, key,
+                                 "expected a tenant whose mix needs only "
+                                 "components that instance '%s' runs, got "
+                                 "'%s' whose mix sends requests to '%s'",
+                                 instance->id, tenant,
+                                 config->components[c].name);
+        }
+    }
+    return 0;
+}
+
 static int sim_load_instance_tenants(sim_loader *loader,
                                      const yaml_node_t *node,
-                                     const char *path,
+                                     const char *path, size_t instance_index,
                                      world_instance_config *instance)
 {
     sim_yaml *y = &loader->y;
@@ -69,6 +119,14 @@ static int sim_load_instance_tenants(sim_loader *loader,
                                "the trace, got unknown tenant '%s'",
                                tenants[i]);
         }
+        if (rc == 0) {
+            rc = sim_check_instance_tenant(loader, item, key, instance_index,
+                                           instance, tenants[i]);
+        }
+        if (rc == 0) {
+            rc = sim_name_list_put(loader, &loader->placed, tenants[i],
+                                   instance_index);
+        }
     }
     instance->tenants = tenants;
     instance->tenant_count = count;
@@ -76,7 +134,7 @@ static int sim_load_instance_tenants(sim_loader *loader,
 }
 
 static int sim_load_instance(sim_loader *loader, const yaml_node_t *node,
-                             const char *path,
+                             const char *path, size_t index,
                              world_instance_config *instance)
 {
     sim_yaml *y = &loader->y;
@@ -104,7 +162,7 @@ static int sim_load_instance(sim_loader *loader, const yaml_node_t *node,
     if (rc == 0 && sim_yaml_get(y, node, "tenants") != NULL) {
         sim_yaml_path_key(key, sizeof(key), path, "tenants");
         rc = sim_load_instance_tenants(
-            loader, sim_yaml_get(y, node, "tenants"), key, instance);
+            loader, sim_yaml_get(y, node, "tenants"), key, index, instance);
     }
     return rc;
 }
@@ -132,12 +190,15 @@ int sim_load_instances(sim_loader *loader, const yaml_node_t *topology)
     if (instances == NULL) {
         return -ENOMEM;
     }
+    /* Set first: a tenant's check names the instance that serves it. */
+    config->instances = instances;
+    config->instance_count = count;
 
     for (size_t i = 0; rc == 0 && i < count; i++) {
         char path[SIM_YAML_PATH_MAX];
 
         sim_yaml_path_index(path, sizeof(path), "topology.instances", i);
-        rc = sim_load_instance(loader, sim_yaml_item(y, node, i), path,
+        rc = sim_load_instance(loader, sim_yaml_item(y, node, i), path, i,
                                &instances[i]);
         for (size_t j = 0; rc == 0 && j < i; j++) {
             if (strcmp(instances[j].id, instances[i].id) == 0) {
@@ -148,7 +209,5 @@ int sim_load_instances(sim_loader *loader, const yaml_node_t *topology)
             }
         }
     }
-    config->instances = instances;
-    config->instance_count = count;
     return rc;
 }

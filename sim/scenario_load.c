@@ -134,9 +134,12 @@ static int sim_load_header(sim_loader *loader, const yaml_node_t *root)
         rc = sim_yaml_node_duration(y, sim_yaml_get(y, root, "duration"),
                                     "duration", &config->duration_us);
     }
-    if (rc == 0 && config->duration_us == 0) {
+    if (rc == 0 && (config->duration_us == 0 ||
+                    config->duration_us > SIM_SCENARIO_DURATION_MAX_US)) {
         rc = sim_yaml_fail_expected(y, sim_yaml_get(y, root, "duration"),
-                                    "duration", "a duration above 0");
+                                    "duration",
+                                    "a duration above 0 and at most 720h "
+                                    "(30 days)");
     }
     if (rc == 0) {
         rc = sim_yaml_opt_duration(y, root, "", "sample_interval",
@@ -202,6 +205,12 @@ static int sim_load_root(sim_loader *loader, const yaml_node_t *root)
     if (rc == 0 && sim_yaml_get(y, root, "link_latency") != NULL) {
         rc = sim_load_dist(loader, sim_yaml_get(y, root, "link_latency"),
                            "link_latency", &loader->scenario->world.link_latency);
+    }
+    if (rc == 0) {
+        rc = sim_load_cross_checks(loader);
+    }
+    if (rc == 0) {
+        rc = sim_load_world_check(loader);
     }
     return rc;
 }

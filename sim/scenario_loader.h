@@ -27,6 +27,8 @@ typedef struct sim_name_list {
 
 /* The value of a name added without one. */
 #define SIM_NAME_NO_VALUE ((size_t)-1)
+/* The value of a tenant that a tenant_events create makes. */
+#define SIM_NAME_CREATED ((size_t)-2)
 
 typedef struct sim_loader {
     sim_yaml y;
@@ -34,7 +36,8 @@ typedef struct sim_loader {
     const char *dir; /* folder of the scenario file, "" or ending in '/' */
     const yaml_node_t *root;
     /* Every tenant the scenario can name. The value of a tenant of the
-     * tenants section is its index in world.tenants. */
+     * tenants section is its index in world.tenants; a trace tenant has
+     * SIM_NAME_NO_VALUE and a created one SIM_NAME_CREATED. */
     sim_name_list tenants;
     /* Tenants that an initial instance serves, with the instance's index. */
     sim_name_list placed;
@@ -105,7 +108,21 @@ int sim_load_trace_tenants(sim_loader *loader, const yaml_node_t *node,
 int sim_load_empirical_file(sim_loader *loader, const yaml_node_t *node,
                             const char *key, const model_dist *dist);
 
+/* Checks that need every section: tenants without an instance, more
+ * initial instances than the policy allows. Returns 0 or -EINVAL. */
+int sim_load_cross_checks(sim_loader *loader);
+
+/* Builds the scenario's world and destroys it without running it, so that
+ * a file the world rejects fails at load time. Returns 0, -ENOMEM, or
+ * -EINVAL with the world's message placed at the key it names. */
+int sim_load_world_check(sim_loader *loader);
+
 /* Message kinds of the protocol; a NULL-ended list. */
 extern const char *const sim_msg_kinds[];
+
+/* Whether messages of kind can carry field ("request_id" included). names
+ * gets the known fields of kind, separated by ", ", for a message. */
+bool sim_msg_field_known(const char *kind, const char *field, char *names,
+                         size_t names_len);
 
 #endif

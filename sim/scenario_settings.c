@@ -67,6 +67,19 @@ static int sim_policy_value_text(sim_loader *loader, const yaml_node_t *name,
     return 0;
 }
 
+/* The controller's reason without its "name: " prefix, which the message
+ * gives already as the key. */
+static const char *sim_policy_reason(const char *reason, const char *name)
+{
+    size_t len = strlen(name);
+
+    if (strncmp(reason, name, len) == 0 && reason[len] == ':' &&
+        reason[len + 1] == ' ') {
+        return reason + len + 2;
+    }
+    return reason;
+}
+
 static int sim_load_policy_param(sim_loader *loader, const yaml_node_t *name,
                                  const yaml_node_t *value)
 {
@@ -99,7 +112,8 @@ static int sim_load_policy_param(sim_loader *loader, const yaml_node_t *name,
                              names);
     }
     if (rc != 0) {
-        return sim_yaml_fail(y, value, key, "%s", reason);
+        return sim_yaml_fail(y, value, key, "%s",
+                             sim_policy_reason(reason, sim_yaml_text(name)));
     }
     return 0;
 }
@@ -185,12 +199,8 @@ int sim_load_nginx(sim_loader *loader, const yaml_node_t *node)
         rc = sim_yaml_check_keys(y, node, "nginx", sim_nginx_keys);
     }
     if (rc == 0) {
-        rc = sim_yaml_opt_u32(y, node, "nginx", "drop_errors", 1000000,
-                              &nginx->drop_errors);
-    }
-    if (rc == 0 && nginx->drop_errors == 0) {
-        rc = sim_yaml_fail_expected(y, sim_yaml_get(y, node, "drop_errors"),
-                                    "nginx.drop_errors", "at least 1 error");
+        rc = sim_yaml_opt_u32_range(y, node, "nginx", "drop_errors", 1,
+                                    1000000, &nginx->drop_errors);
     }
     if (rc == 0) {
         rc = sim_yaml_opt_duration(y, node, "nginx", "drop_window",

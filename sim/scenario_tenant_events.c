@@ -17,11 +17,13 @@ static const char *const sim_event_required[] = {"kind", "at", "tenant",
                                                  NULL};
 
 static int sim_load_event_tenant(sim_loader *loader, const yaml_node_t *node,
-                                 const char *path, world_tenant_event *event)
+                                 const char *path, size_t index,
+                                 world_tenant_event *event)
 {
     sim_yaml *y = &loader->y;
     const yaml_node_t *value = sim_yaml_get(y, node, "tenant");
     char key[SIM_YAML_PATH_MAX];
+    size_t removed_by;
     bool known;
     int rc;
 
@@ -31,6 +33,16 @@ static int sim_load_event_tenant(sim_loader *loader, const yaml_node_t *node,
         return rc;
     }
     known = sim_name_list_has(&loader->tenants, event->tenant.id);
+    if (sim_name_list_get(&loader->removed, event->tenant.id, &removed_by)) {
+        /* Ids are not reused: a removed tenant's totals stay under its id. */
+        return sim_yaml_fail(y, value, key,
+                             "expected %s, got '%s' which tenant_events[%zu] "
+                             "removed already",
+                             event->kind == WORLD_TENANT_REMOVE
+                                 ? "a tenant that exists at this time"
+                                 : "a new tenant id (ids are not reused)",
+                             event->tenant.id, removed_by);
+    }
     if (event->kind == WORLD_TENANT_REMOVE && !known) {
         return sim_yaml_fail(y, value, key,
                              "expected a tenant that exists at this time, "
@@ -44,13 +56,16 @@ static int sim_load_event_tenant(sim_loader *loader, const yaml_node_t *node,
                              event->tenant.id);
     }
     if (event->kind == WORLD_TENANT_CREATE) {
-        return sim_name_list_add(loader, &loader->tenants, event->tenant.id);
+        return sim_name_list_put(loader, &loader->tenants, event->tenant.id,
+                                 SIM_NAME_CREATED);
     }
-    return 0;
+    return sim_name_list_put(loader, &loader->removed, event->tenant.id,
+                             index);
 }
 
 static int sim_load_tenant_event(sim_loader *loader, const yaml_node_t *node,
-                                 const char *path, sim_time_t earliest_us,
+                                 const char *path, size_t index,
+                                 sim_time_t earliest_us,
                                  world_tenant_event *event)
 {
     sim_yaml *y = &loader->y;
@@ -78,6 +93,10 @@ static int sim_load_tenant_event(sim_loader *loader, const yaml_node_t *node,
                                     "events in time order, at or after the "
                                     "previous event");
     }
+    if (rc == 0 && event->at_us >= loader->scenario->world.duration_us) {
+        rc = sim_yaml_fail_expected(y, sim_yaml_get(y, node, "at"), key,
+                                    "a time within the scenario's duration");
+    }
     if (rc == 0 && event->kind == WORLD_TENANT_CREATE) {
         rc = sim_load_tenant_settings(loader, node, path, sim_create_keys,
                                       &event->tenant);
@@ -85,7 +104,7 @@ static int sim_load_tenant_event(sim_loader *loader, const yaml_node_t *node,
         rc = sim_yaml_check_keys(y, node, path, sim_remove_keys);
     }
     if (rc == 0) {
-        rc = sim_load_event_tenant(loader, node, path, event);
+        rc = sim_load_event_tenant(loader, node, path, index, event);
     }
     return rc;
 }
@@ -112,7 +131,7 @@ int sim_load_tenant_events(sim_loader *loader, const yaml_node_t *node)
         char path[SIM_YAML_PATH_MAX];
 
         sim_yaml_path_index(path, sizeof(path), "tenant_events", i);
-        rc = sim_load_tenant_event(loader, sim_yaml_item(y, node, i), path,
+        rc = sim_load_tenant_event(loader, sim_yaml_item(y, node, i), path, i,
                                    earliest_us, &events[i]);
         earliest_us = events[i].at_us;
     }

@@ -131,13 +131,8 @@ static int sim_load_component(sim_loader *loader, const yaml_node_t *node,
         rc = sim_yaml_check_keys(y, node, path, sim_component_keys);
     }
     if (rc == 0) {
-        rc = sim_yaml_opt_u32(y, node, path, "workers", 100000,
-                              &component->workers);
-    }
-    if (rc == 0 && component->workers == 0) {
-        sim_yaml_path_key(key, sizeof(key), path, "workers");
-        rc = sim_yaml_fail_expected(y, sim_yaml_get(y, node, "workers"), key,
-                                    "at least 1 worker");
+        rc = sim_yaml_opt_u32_range(y, node, path, "workers", 1, 100000,
+                                    &component->workers);
     }
     if (rc == 0) {
         rc = sim_yaml_opt_u32(y, node, path, "queue", 10000000,
@@ -214,14 +209,8 @@ int sim_load_topology(sim_loader *loader, const yaml_node_t *node)
         rc = sim_yaml_require(y, node, "topology", sim_topology_required);
     }
     if (rc == 0) {
-        rc = sim_yaml_opt_u32(y, node, "topology", "instance_vcpus", 1024,
-                              &config->instance_vcpus);
-    }
-    if (rc == 0 && config->instance_vcpus == 0) {
-        rc = sim_yaml_fail_expected(y, sim_yaml_get(y, node,
-                                                    "instance_vcpus"),
-                                    "topology.instance_vcpus",
-                                    "at least 1 vCPU");
+        rc = sim_yaml_opt_u32_range(y, node, "topology", "instance_vcpus", 1,
+                                    1024, &config->instance_vcpus);
     }
     if (rc == 0) {
         rc = sim_load_components(loader, sim_yaml_get(y, node, "components"));

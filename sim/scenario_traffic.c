@@ -46,12 +46,8 @@ int sim_load_traffic(sim_loader *loader, const yaml_node_t *node)
                                  &trace->rate_scale);
     }
     if (rc == 0) {
-        rc = sim_yaml_opt_u32(y, node, "traffic", "clones", 1000,
-                              &trace->clones);
-    }
-    if (rc == 0 && trace->clones == 0) {
-        rc = sim_yaml_fail_expected(y, sim_yaml_get(y, node, "clones"),
-                                    "traffic.clones", "at least 1");
+        rc = sim_yaml_opt_u32_range(y, node, "traffic", "clones", 1, 1000,
+                                    &trace->clones);
     }
     if (rc == 0) {
         trace->path = sim_load_resolve_path(loader, file);

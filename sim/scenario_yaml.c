@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Finds the last "key:" at or above line (1-based) of the file, so that a
  * syntax error can name the key it follows. Writes "" when none is found. */
@@ -41,17 +42,29 @@ static void sim_yaml_key_near(const char *path, size_t line, char *buf,
     fclose(file);
 }
 
+/* Writes where in the document a message is about: "key 'a.b'", or "top
+ * level" for the document itself. */
+static void sim_yaml_where(char *buf, size_t buf_len, const char *key)
+{
+    if (key[0] == '\0') {
+        snprintf(buf, buf_len, "top level");
+    } else {
+        snprintf(buf, buf_len, "key '%s'", key);
+    }
+}
+
 static int sim_yaml_syntax_error(sim_yaml *y, const yaml_parser_t *parser)
 {
     const yaml_mark_t *mark = &parser->problem_mark;
     char key[SIM_YAML_PATH_MAX];
+    char where[SIM_YAML_PATH_MAX + 8];
 
     sim_yaml_key_near(y->path, mark->line + 1, key, sizeof(key));
+    sim_yaml_where(where, sizeof(where), key);
     snprintf(y->err, y->err_len,
-             "%s:%zu:%zu: key '%s': expected valid YAML, got a syntax error: "
+             "%s:%zu:%zu: %s: expected valid YAML, got a syntax error: "
              "%s%s%s",
-             y->path, mark->line + 1, mark->column + 1,
-             key[0] != '\0' ? key : "(none)",
+             y->path, mark->line + 1, mark->column + 1, where,
              parser->problem != NULL ? parser->problem : "unknown problem",
              parser->context != NULL ? " " : "",
              parser->context != NULL ? parser->context : "");
@@ -72,7 +85,7 @@ static int sim_yaml_check_single(sim_yaml *y, yaml_parser_t *parser)
     root = yaml_document_get_root_node(&extra);
     if (root != NULL) {
         snprintf(y->err, y->err_len,
-                 "%s:%zu:%zu: key '(none)': expected one YAML document, got "
+                 "%s:%zu:%zu: top level: expected one YAML document, got "
                  "a second one",
                  y->path, root->start_mark.line + 1,
                  root->start_mark.column + 1);
@@ -82,12 +95,51 @@ static int sim_yaml_check_single(sim_yaml *y, yaml_parser_t *parser)
     return rc;
 }
 
+/* Reads the whole file into the pool, so that checks can look at the source
+ * text of a node (a tag such as "!!str" leaves no other trace in libyaml's
+ * document). */
+static int sim_yaml_read_file(sim_yaml *y, const char *path)
+{
+    struct stat info;
+    FILE *file = fopen(path, "rb");
+    int code;
+
+    if (file == NULL) {
+        code = errno;
+        snprintf(y->err, y->err_len, "%s: cannot open the scenario file: %s",
+                 path, strerror(code));
+        return code == ENOENT ? -ENOENT : -EINVAL;
+    }
+    if (fstat(fileno(file), &info) != 0 || !S_ISREG(info.st_mode)) {
+        fclose(file);
+        snprintf(y->err, y->err_len,
+                 "%s: expected a scenario file, got %s", path,
+                 S_ISDIR(info.st_mode) ? "a folder" : "something that is not "
+                                                      "a regular file");
+        return -EINVAL;
+    }
+    y->text = sim_pool_alloc(y->pool, (size_t)info.st_size + 1);
+    if (y->text == NULL) {
+        fclose(file);
+        snprintf(y->err, y->err_len, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    y->text_len = fread(y->text, 1, (size_t)info.st_size, file);
+    code = ferror(file) ? errno : 0;
+    fclose(file);
+    if (code != 0) {
+        snprintf(y->err, y->err_len, "%s: cannot read the scenario file: %s",
+                 path, strerror(code));
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int sim_yaml_open(sim_yaml *y, const char *path, sim_pool *pool, char *err,
                   size_t err_len)
 {
     yaml_parser_t parser;
-    FILE *file;
-    int rc = 0;
+    int rc;
 
     memset(y, 0, sizeof(*y));
     y->path = path;
@@ -95,27 +147,23 @@ int sim_yaml_open(sim_yaml *y, const char *path, sim_pool *pool, char *err,
     y->err = err;
     y->err_len = err_len;
 
-    file = fopen(path, "rb");
-    if (file == NULL) {
-        int code = errno;
-        snprintf(err, err_len, "%s: cannot open the scenario file: %s", path,
-                 strerror(code));
-        return code == ENOENT ? -ENOENT : -EINVAL;
+    rc = sim_yaml_read_file(y, path);
+    if (rc != 0) {
+        return rc;
     }
-
     if (!yaml_parser_initialize(&parser)) {
-        fclose(file);
         snprintf(err, err_len, "%s: out of memory", path);
         return -ENOMEM;
     }
-    yaml_parser_set_input_file(&parser, file);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)y->text,
+                                 y->text_len);
     if (!yaml_parser_load(&parser, &y->doc)) {
         rc = sim_yaml_syntax_error(y, &parser);
     } else {
         y->loaded = true;
         if (yaml_document_get_root_node(&y->doc) == NULL) {
             snprintf(err, err_len,
-                     "%s:1:1: key '(none)': expected a mapping of scenario "
+                     "%s:1:1: top level: expected a mapping of scenario "
                      "keys, got an empty file",
                      path);
             rc = -EINVAL;
@@ -126,11 +174,22 @@ int sim_yaml_open(sim_yaml *y, const char *path, sim_pool *pool, char *err,
     }
 
     yaml_parser_delete(&parser);
-    fclose(file);
     if (rc != 0) {
         sim_yaml_close(y);
     }
     return rc;
+}
+
+bool sim_yaml_is_tagged(const sim_yaml *y, const yaml_node_t *node)
+{
+    size_t at = node->start_mark.index;
+
+    /* An anchor ("&a") may come before the tag. */
+    if (at < y->text_len && y->text[at] == '&') {
+        at += strcspn(y->text + at, " \t\r\n");
+        at += strspn(y->text + at, " \t\r\n");
+    }
+    return at < y->text_len && y->text[at] == '!';
 }
 
 void sim_yaml_close(sim_yaml *y)
@@ -154,12 +213,14 @@ int sim_yaml_line(const yaml_node_t *node)
 int sim_yaml_fail(sim_yaml *y, const yaml_node_t *node, const char *key,
                   const char *format, ...)
 {
+    char where[SIM_YAML_PATH_MAX + 8];
     va_list args;
     int used;
 
-    used = snprintf(y->err, y->err_len, "%s:%zu:%zu: key '%s': ", y->path,
+    sim_yaml_where(where, sizeof(where), key);
+    used = snprintf(y->err, y->err_len, "%s:%zu:%zu: %s: ", y->path,
                     node->start_mark.line + 1, node->start_mark.column + 1,
-                    key[0] != '\0' ? key : "(top level)");
+                    where);
     if (used < 0 || (size_t)used >= y->err_len) {
         return -EINVAL;
     }

@@ -3,7 +3,8 @@
  * Every read names the key by its dotted path ("topology.instances[0].id"),
  * and a failed read leaves in the error buffer one line of the form
  * "FILE:LINE:COLUMN: key 'PATH': expected WHAT, got VALUE" and returns
- * -EINVAL. Reads of an optional key leave the output untouched when the key
+ * -EINVAL. An error about the document itself names "top level" in place
+ * of the key. Reads of an optional key leave the output untouched when the key
  * is absent. Strings come back as copies in the caller's pool. */
 #ifndef SIM_SCENARIO_YAML_H
 #define SIM_SCENARIO_YAML_H
@@ -22,6 +23,8 @@
 
 typedef struct sim_yaml {
     const char *path; /* the file, as given */
+    char *text;       /* the file's bytes, in the pool */
+    size_t text_len;
     yaml_document_t doc;
     bool loaded;
     sim_pool *pool;
@@ -29,8 +32,9 @@ typedef struct sim_yaml {
     size_t err_len;
 } sim_yaml;
 
-/* Reads and parses the file. Returns 0, -ENOENT when it cannot be opened, or
- * -EINVAL on a YAML syntax error or an empty file. */
+/* Reads and parses the file. Returns 0, -ENOENT when it does not exist,
+ * -ENOMEM, or -EINVAL when it cannot be read, is a folder, has a YAML syntax
+ * error or is empty. */
 int sim_yaml_open(sim_yaml *y, const char *path, sim_pool *pool, char *err,
                   size_t err_len);
 void sim_yaml_close(sim_yaml *y);
@@ -61,6 +65,9 @@ void sim_yaml_path_key(char *buf, size_t buf_len, const char *parent,
 /* Writes "parent[index]". */
 void sim_yaml_path_index(char *buf, size_t buf_len, const char *parent,
                          size_t index);
+
+/* Whether node has an explicit YAML tag ("!foo 4", "!!str 4"). */
+bool sim_yaml_is_tagged(const sim_yaml *y, const yaml_node_t *node);
 
 bool sim_yaml_is_mapping(const yaml_node_t *node);
 bool sim_yaml_is_sequence(const yaml_node_t *node);
@@ -98,11 +105,15 @@ yaml_node_t *sim_yaml_item(sim_yaml *y, const yaml_node_t *sequence,
 /* The text of a scalar node, not copied; NULL for other nodes. */
 const char *sim_yaml_text(const yaml_node_t *node);
 
-/* Typed reads of node, named key in messages. */
+/* Typed reads of node, named key in messages. Integers and numbers must be
+ * plain scalars without a tag: "8" (quoted) or "!!str 8" is a string. */
 int sim_yaml_node_string(sim_yaml *y, const yaml_node_t *node,
                          const char *key, const char **out);
 int sim_yaml_node_uint(sim_yaml *y, const yaml_node_t *node, const char *key,
                        uint64_t max, uint64_t *out);
+int sim_yaml_node_uint_range(sim_yaml *y, const yaml_node_t *node,
+                             const char *key, uint64_t min, uint64_t max,
+                             uint64_t *out);
 int sim_yaml_node_double(sim_yaml *y, const yaml_node_t *node,
                          const char *key, double min, double max,
                          double *out);
@@ -120,6 +131,9 @@ int sim_yaml_opt_uint(sim_yaml *y, const yaml_node_t *mapping,
 int sim_yaml_opt_u32(sim_yaml *y, const yaml_node_t *mapping,
                      const char *path, const char *key, uint32_t max,
                      uint32_t *out);
+int sim_yaml_opt_u32_range(sim_yaml *y, const yaml_node_t *mapping,
+                           const char *path, const char *key, uint32_t min,
+                           uint32_t max, uint32_t *out);
 int sim_yaml_opt_double(sim_yaml *y, const yaml_node_t *mapping,
                         const char *path, const char *key, double min,
                         double max, double *out);

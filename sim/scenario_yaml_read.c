@@ -11,10 +11,36 @@
 
 #include "sim_units.h"
 
-static bool sim_yaml_is_plain(const yaml_node_t *node)
+static bool sim_yaml_is_plain(const sim_yaml *y, const yaml_node_t *node)
 {
     return node->type == YAML_SCALAR_NODE &&
-           node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+           node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+           !sim_yaml_is_tagged(y, node);
+}
+
+/* Fails with what was expected of a number, and explains why a scalar that
+ * reads as a number was not taken: quotes or a tag make it a string. */
+static int sim_yaml_fail_number(sim_yaml *y, const yaml_node_t *node,
+                                const char *key, const char *what)
+{
+    char got[64];
+
+    if (node->type != YAML_SCALAR_NODE ||
+        node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        if (node->type == YAML_SCALAR_NODE && sim_yaml_is_tagged(y, node)) {
+            sim_yaml_describe(node, got, sizeof(got));
+            return sim_yaml_fail(y, node, key,
+                                 "expected %s without a YAML tag, got %s "
+                                 "with a tag",
+                                 what, got);
+        }
+        return sim_yaml_fail_expected(y, node, key, what);
+    }
+    sim_yaml_describe(node, got, sizeof(got));
+    return sim_yaml_fail(y, node, key,
+                         "expected %s, got the quoted string %s (write "
+                         "numbers without quotes)",
+                         what, got);
 }
 
 int sim_yaml_node_string(sim_yaml *y, const yaml_node_t *node,
@@ -30,25 +56,36 @@ int sim_yaml_node_string(sim_yaml *y, const yaml_node_t *node,
     return 0;
 }
 
-int sim_yaml_node_uint(sim_yaml *y, const yaml_node_t *node, const char *key,
-                       uint64_t max, uint64_t *out)
+int sim_yaml_node_uint_range(sim_yaml *y, const yaml_node_t *node,
+                             const char *key, uint64_t min, uint64_t max,
+                             uint64_t *out)
 {
     char what[64];
     const char *text = sim_yaml_text(node);
     char *end = NULL;
     unsigned long long value;
 
-    snprintf(what, sizeof(what), "an integer from 0 to %" PRIu64, max);
-    if (!sim_yaml_is_plain(node) || text[0] < '0' || text[0] > '9') {
+    snprintf(what, sizeof(what), "an integer from %" PRIu64 " to %" PRIu64,
+             min, max);
+    if (!sim_yaml_is_plain(y, node)) {
+        return sim_yaml_fail_number(y, node, key, what);
+    }
+    if (text[0] < '0' || text[0] > '9') {
         return sim_yaml_fail_expected(y, node, key, what);
     }
     errno = 0;
     value = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0' || value > max) {
+    if (errno != 0 || *end != '\0' || value > max || value < min) {
         return sim_yaml_fail_expected(y, node, key, what);
     }
     *out = value;
     return 0;
+}
+
+int sim_yaml_node_uint(sim_yaml *y, const yaml_node_t *node, const char *key,
+                       uint64_t max, uint64_t *out)
+{
+    return sim_yaml_node_uint_range(y, node, key, 0, max, out);
 }
 
 int sim_yaml_node_double(sim_yaml *y, const yaml_node_t *node,
@@ -61,7 +98,10 @@ int sim_yaml_node_double(sim_yaml *y, const yaml_node_t *node,
     double value;
 
     snprintf(what, sizeof(what), "a number from %g to %g", min, max);
-    if (!sim_yaml_is_plain(node) || text[0] == '\0') {
+    if (!sim_yaml_is_plain(y, node)) {
+        return sim_yaml_fail_number(y, node, key, what);
+    }
+    if (text[0] == '\0') {
         return sim_yaml_fail_expected(y, node, key, what);
     }
     errno = 0;
@@ -107,7 +147,7 @@ int sim_yaml_node_bool(sim_yaml *y, const yaml_node_t *node, const char *key,
     static const char *const no[] = {"false", "False", "no", "off", NULL};
     const char *text = sim_yaml_text(node);
 
-    if (sim_yaml_is_plain(node)) {
+    if (sim_yaml_is_plain(y, node)) {
         for (size_t i = 0; yes[i] != NULL; i++) {
             if (strcmp(text, yes[i]) == 0) {
                 *out = true;
@@ -175,9 +215,22 @@ int sim_yaml_opt_u32(sim_yaml *y, const yaml_node_t *mapping,
                      const char *path, const char *key, uint32_t max,
                      uint32_t *out)
 {
-    uint64_t value = *out;
-    int rc = sim_yaml_opt_uint(y, mapping, path, key, max, &value);
+    return sim_yaml_opt_u32_range(y, mapping, path, key, 0, max, out);
+}
 
+int sim_yaml_opt_u32_range(sim_yaml *y, const yaml_node_t *mapping,
+                           const char *path, const char *key, uint32_t min,
+                           uint32_t max, uint32_t *out)
+{
+    char key_path[SIM_YAML_PATH_MAX];
+    yaml_node_t *node = sim_yaml_opt_find(y, mapping, path, key, key_path);
+    uint64_t value = *out;
+    int rc;
+
+    if (node == NULL) {
+        return 0;
+    }
+    rc = sim_yaml_node_uint_range(y, node, key_path, min, max, &value);
     if (rc == 0) {
         *out = (uint32_t)value;
     }

@@ -1,4 +1,4 @@
-/* The expectation checker: the sequence, never entries, metric bounds and
+/* The expectation checker: sequence steps, never entries, metric bounds and
  * invariants, one verdict each. */
 #include "sim_check.h"
 
@@ -182,8 +182,8 @@ static int sim_check_invariants(sim_check *check, const sim_expect *expect,
 int sim_check_run(sim_check *check, const sim_expect *expect,
                   const sim_record *record, const sim_metrics *metrics)
 {
-    size_t capacity = 1 + expect->never_count + expect->bound_count +
-                      SIM_INVARIANT_COUNT + 16;
+    size_t capacity = expect->step_count + expect->never_count +
+                      expect->bound_count + SIM_INVARIANT_COUNT + 16;
     int rc = 0;
 
     memset(check, 0, sizeof(*check));
@@ -194,10 +194,8 @@ int sim_check_run(sim_check *check, const sim_expect *expect,
         return -ENOMEM;
     }
 
-    if (expect->step_count > 0) {
-        rc = sim_check_sequence(check, expect, record,
-                                &check->verdicts[check->count++]);
-    }
+    rc = sim_check_sequence(check, expect, record, check->verdicts);
+    check->count = expect->step_count;
     for (size_t i = 0; rc == 0 && i < expect->never_count; i++) {
         rc = sim_check_never(check, &expect->nevers[i], record,
                              &check->verdicts[check->count++]);
@@ -210,7 +208,10 @@ int sim_check_run(sim_check *check, const sim_expect *expect,
         rc = sim_check_invariants(check, expect, record);
     }
     for (size_t i = 0; i < check->count; i++) {
-        check->failed += check->verdicts[i].passed ? 0 : 1;
+        const sim_verdict *verdict = &check->verdicts[i];
+
+        check->skipped += verdict->skipped ? 1 : 0;
+        check->failed += verdict->passed || verdict->skipped ? 0 : 1;
     }
     return rc;
 }

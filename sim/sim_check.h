@@ -1,9 +1,10 @@
 /* The expectation checker: one verdict per expectation of a scenario.
  *
- * The sequence is one expectation, each never entry one, each metric bound
- * one, and each invariant one. A failed verdict carries a one-line summary
- * and a detail: for a sequence, which step was not seen, the last step that
- * matched, and the messages around the missed step's deadline. */
+ * Each sequence step is one expectation, as are each never entry, each
+ * metric bound and each invariant. A failed verdict carries a one-line
+ * summary and a detail: for the first step not seen, the last step that
+ * matched and the messages around the missed step's deadline. The steps
+ * after a missed one are not checked: their verdicts are skipped. */
 #ifndef SIM_CHECK_H
 #define SIM_CHECK_H
 
@@ -24,8 +25,9 @@ typedef enum sim_verdict_kind {
 
 typedef struct sim_verdict {
     sim_verdict_kind kind;
-    const char *name;    /* "sequence", "never: ...", "metric: ...", ... */
+    const char *name;    /* "step 1: ...", "never: ...", "metric: ...", ... */
     bool passed;
+    bool skipped;        /* not checked; passed is false */
     const char *summary; /* one line */
     const char *detail;  /* lines for a failure, "" when passed */
 } sim_verdict;
@@ -34,7 +36,8 @@ typedef struct sim_check {
     sim_pool pool;
     size_t count;
     sim_verdict *verdicts;
-    size_t failed;
+    size_t failed;     /* verdicts not passed and not skipped */
+    size_t skipped;
     size_t steps_seen; /* of the sequence */
 } sim_check;
 
@@ -44,7 +47,9 @@ int sim_check_run(sim_check *check, const sim_expect *expect,
                   const sim_record *record, const sim_metrics *metrics);
 void sim_check_deinit(sim_check *check);
 
-/* Checks the sequence alone into one verdict (in check's pool). */
+/* Checks the sequence alone into out, one verdict per step
+ * (expect->step_count of them; their text is in check's pool). Returns 0 or
+ * -ENOMEM. */
 int sim_check_sequence(sim_check *check, const sim_expect *expect,
                        const sim_record *record, sim_verdict *out);
 

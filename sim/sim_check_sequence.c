@@ -218,25 +218,86 @@ static int sim_report_missed(sim_check *check, const sim_expect *expect,
     return rc;
 }
 
+/* Names a step's verdict "step N: NAME", so that reports keep the order. */
+static const char *sim_step_verdict_name(sim_check *check, size_t index,
+                                         const sim_step *step)
+{
+    size_t len = strlen(step->name) + 32;
+    char *text = sim_pool_alloc(&check->pool, len);
+
+    if (text != NULL) {
+        snprintf(text, len, "step %zu: %s", index + 1, step->name);
+    }
+    return text;
+}
+
+/* Fills the verdict of a step that matched message found. */
+static int sim_report_seen(sim_check *check, const sim_record *record,
+                           size_t found, sim_verdict *out)
+{
+    sim_text summary = {0};
+    int rc = 0;
+
+    out->passed = true;
+    out->detail = "";
+    sim_text_printf(&summary, "seen: ");
+    sim_msg_describe(&record->msgs[found], &summary);
+    out->summary = sim_check_strdup(check, sim_text_get(&summary));
+    if (out->summary == NULL || summary.failed) {
+        rc = -ENOMEM;
+    }
+    sim_text_free(&summary);
+    return rc;
+}
+
+/* Fills the verdict of a step after a missed one: it cannot be checked,
+ * because its place in the order is unknown. */
+static int sim_report_skipped(sim_check *check, size_t missed,
+                              const sim_expect *expect, sim_verdict *out)
+{
+    char summary[256];
+
+    out->passed = false;
+    out->skipped = true;
+    out->detail = "";
+    snprintf(summary, sizeof(summary),
+             "not checked: step %zu '%s' before it was not seen", missed + 1,
+             expect->steps[missed].name);
+    out->summary = sim_check_strdup(check, summary);
+    return out->summary == NULL ? -ENOMEM : 0;
+}
+
 int sim_check_sequence(sim_check *check, const sim_expect *expect,
                        const sim_record *record, sim_verdict *out)
 {
     sim_seq_state state = {.last_step = -1};
-    char summary[80];
+    size_t missed = expect->step_count;
+    int rc = 0;
 
-    out->kind = SIM_VERDICT_SEQUENCE;
-    out->name = "sequence";
-    out->detail = "";
-    for (size_t i = 0; i < expect->step_count; i++) {
+    for (size_t i = 0; rc == 0 && i < expect->step_count; i++) {
         const sim_step *step = &expect->steps[i];
+        sim_verdict *verdict = &out[i];
         sim_bindings bindings;
-        size_t found = sim_step_find(step, record, &state, &bindings);
+        size_t found;
 
+        memset(verdict, 0, sizeof(*verdict));
+        verdict->kind = SIM_VERDICT_SEQUENCE;
+        verdict->name = sim_step_verdict_name(check, i, step);
+        if (verdict->name == NULL) {
+            return -ENOMEM;
+        }
+        if (missed < i) {
+            rc = sim_report_skipped(check, missed, expect, verdict);
+            continue;
+        }
+        found = sim_step_find(step, record, &state, &bindings);
         if (found == record->msg_count ||
             record->msgs[found].at_us > sim_step_deadline(step, &state)) {
-            out->passed = false;
-            return sim_report_missed(check, expect, record, i, &state, found,
-                                     out);
+            missed = i;
+            verdict->passed = false;
+            rc = sim_report_missed(check, expect, record, i, &state, found,
+                                   verdict);
+            continue;
         }
         state.bindings = bindings;
         state.previous_us = record->msgs[found].at_us;
@@ -244,10 +305,7 @@ int sim_check_sequence(sim_check *check, const sim_expect *expect,
         state.last_msg = found;
         state.next = found + 1;
         check->steps_seen = i + 1;
+        rc = sim_report_seen(check, record, found, verdict);
     }
-    out->passed = true;
-    snprintf(summary, sizeof(summary), "all %zu steps seen in order",
-             expect->step_count);
-    out->summary = sim_check_strdup(check, summary);
-    return out->summary == NULL ? -ENOMEM : 0;
+    return rc;
 }

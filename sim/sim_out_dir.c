@@ -11,8 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Creates every missing folder of path, like mkdir -p. */
-static int sim_mkdirs(const char *path)
+int sim_out_mkdirs(const char *path)
 {
     char buf[SIM_OUT_PATH_MAX];
     size_t len = strlen(path);
@@ -35,8 +34,7 @@ static int sim_mkdirs(const char *path)
     return 0;
 }
 
-/* Writes the folder part of path ("." when it has none). */
-static void sim_parent_dir(const char *path, char *buf, size_t buf_len)
+void sim_out_parent_dir(const char *path, char *buf, size_t buf_len)
 {
     const char *slash = strrchr(path, '/');
 
@@ -55,8 +53,8 @@ int sim_out_dir_begin(const char *final_dir, char *tmp_dir, char *err,
     char parent[SIM_OUT_PATH_MAX];
     int rc;
 
-    sim_parent_dir(final_dir, parent, sizeof(parent));
-    rc = sim_mkdirs(parent);
+    sim_out_parent_dir(final_dir, parent, sizeof(parent));
+    rc = sim_out_mkdirs(parent);
     if (rc != 0) {
         snprintf(err, err_len, "%s: cannot create the folder: %s", parent,
                  strerror(-rc));
@@ -96,17 +94,16 @@ void sim_out_dir_abort(const char *tmp_dir)
 static int sim_check_replaceable(const char *final_dir, char *err,
                                  size_t err_len)
 {
-    char summary[SIM_OUT_PATH_MAX + 16];
+    char marker[SIM_OUT_PATH_MAX + 32];
 
-    snprintf(summary, sizeof(summary), "%s/summary.json", final_dir);
-    if (access(summary, F_OK) == 0) {
+    snprintf(marker, sizeof(marker), "%s/%s", final_dir, SIM_OUT_MARKER);
+    if (access(marker, F_OK) == 0) {
         return 0;
     }
     snprintf(err, err_len,
              "%s: the output folder exists and is not an lbsim output folder "
-             "(it has no summary.json); choose another --out folder or "
-             "remove it",
-             final_dir);
+             "(it has no %s file); choose another --out folder or remove it",
+             final_dir, SIM_OUT_MARKER);
     return -EEXIST;
 }
 

@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "sim_out.h"
+#include "sim_out_dir.h"
 
 typedef int (*sim_out_writer)(FILE *out, const sim_run_result *run);
+
+static int sim_out_marker(FILE *out, const sim_run_result *run);
 
 typedef struct sim_out_file {
     const char *name;
@@ -22,9 +25,19 @@ static const sim_out_file sim_out_files[] = {
     {"sequence.mmd", sim_out_sequence_mmd},
     {"controller.log", sim_out_controller_log},
     {"junit.xml", sim_out_junit_xml},
-    /* Last: its presence marks a complete lbsim output folder. */
     {"summary.json", sim_out_summary_json},
+    /* Last: only a folder that contains it may be replaced by a later run. */
+    {SIM_OUT_MARKER, sim_out_marker},
 };
+
+static int sim_out_marker(FILE *out, const sim_run_result *run)
+{
+    (void)run;
+    fputs("This folder was written by lbsim. The next lbsim run of the same "
+          "scenario\ninto the same --out folder replaces it whole.\n",
+          out);
+    return ferror(out) ? -EIO : 0;
+}
 
 static int sim_out_write_file(const char *dir, const sim_out_file *file,
                               const sim_run_result *run, char *err,

@@ -1,5 +1,6 @@
-/* JUnit XML: one testsuite per scenario, one testcase per expectation. No
- * timestamps or durations, so that the file is the same on every run. */
+/* JUnit XML: one testsuite per scenario, one testcase per expectation (each
+ * sequence step is one). No timestamps or durations, so that the file is
+ * the same on every run. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -57,8 +58,8 @@ void sim_out_junit_suite(FILE *out, const sim_run_result *run)
 
     fputs("  <testsuite name=\"", out);
     sim_out_xml_text(out, name);
-    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\">\n", check->count,
-            check->failed);
+    fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
+            check->count, check->failed, check->skipped);
     fprintf(out,
             "    <properties>\n"
             "      <property name=\"seed\" value=\"%" PRIu64 "\"/>\n"
@@ -73,6 +74,12 @@ void sim_out_junit_suite(FILE *out, const sim_run_result *run)
         sim_out_xml_text(out, verdict->name);
         if (verdict->passed) {
             fputs("\"/>\n", out);
+            continue;
+        }
+        if (verdict->skipped) {
+            fputs("\">\n      <skipped message=\"", out);
+            sim_out_xml_text(out, verdict->summary);
+            fputs("\"/>\n    </testcase>\n", out);
             continue;
         }
         fputs("\">\n      <failure message=\"", out);

@@ -16,11 +16,30 @@ static bool sim_is_conversation(const sim_msg *msg)
     return strcmp(msg->from, "lb") == 0 || strcmp(msg->to, "lb") == 0;
 }
 
-/* Mermaid participant ids cannot hold '/': "dfm/i1" becomes "dfm_i1". */
+/* Mermaid participant ids hold only letters, digits and '_'. The escape is
+ * one to one, so that two actors never share an id: '_' becomes "__", and
+ * '/', '-' and '.' become "_s", "_d" and "_p" ("dfm/i-1" is "dfm_si_d1").
+ * Diagrams show the actor's own name through "participant ID as NAME". */
 static void sim_mermaid_id(FILE *out, const char *actor)
 {
     for (const char *c = actor; *c != '\0'; c++) {
-        fputc(*c == '/' || *c == '-' || *c == '.' ? '_' : *c, out);
+        switch (*c) {
+        case '_':
+            fputs("__", out);
+            break;
+        case '/':
+            fputs("_s", out);
+            break;
+        case '-':
+            fputs("_d", out);
+            break;
+        case '.':
+            fputs("_p", out);
+            break;
+        default:
+            fputc(*c, out);
+            break;
+        }
     }
 }
 

@@ -209,9 +209,12 @@ static void sim_json_verdicts(FILE *out, const sim_check *check)
 
         fprintf(out, "%s\n    {\"name\": ", i > 0 ? "," : "");
         sim_out_json_string(out, verdict->name);
-        fprintf(out, ", \"kind\": \"%s\", \"passed\": %s, \"summary\": ",
+        fprintf(out,
+                ", \"kind\": \"%s\", \"passed\": %s, \"skipped\": %s, "
+                "\"summary\": ",
                 sim_verdict_kind_name(verdict->kind),
-                verdict->passed ? "true" : "false");
+                verdict->passed ? "true" : "false",
+                verdict->skipped ? "true" : "false");
         sim_out_json_string(out, verdict->summary);
         fputs("}", out);
     }

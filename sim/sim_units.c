@@ -71,6 +71,10 @@ int sim_duration_parse(const char *text, sim_time_t *out_us)
             fraction_digits > 9) {
             return -ERANGE;
         }
+        /* ".5s" and "5.s" are rejected: a point has digits on both sides. */
+        if (whole_digits == 0 || fraction_digits == 0) {
+            return -EINVAL;
+        }
         for (int i = 0; i < fraction_digits; i++) {
             fraction_scale *= 10;
         }

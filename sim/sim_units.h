@@ -1,8 +1,9 @@
 /* Durations as scenario files write them, and times as outputs print them.
  *
  * A duration is a decimal number followed by a unit: "250ms", "90s",
- * "1.5m", "2h", "500us". Only "0" may go without a unit. The value must come
- * out as a whole number of microseconds. */
+ * "1.5m", "2h", "500us". Only "0" may go without a unit. A decimal point
+ * has digits on both sides ("0.5s", not ".5s" or "5.s"). The value must
+ * come out as a whole number of microseconds. */
 #ifndef SIM_UNITS_H
 #define SIM_UNITS_H
 

@@ -17,6 +17,12 @@ void harness_init(harness *h)
     memset(h, 0, sizeof *h);
     fake_ports_init(&h->world, &h->ports, harness_components);
     lb_policy_defaults(&h->policy);
+
+    /* The step-by-step tests check every request in order, so the periodic
+     * statistics and the ready probes stay off unless a test turns them
+     * on. */
+    h->policy.stats_interval_us = 0;
+    h->policy.ready_probe_us = 0;
 }
 
 void harness_start(harness *h, const lb_instance_init *instances,

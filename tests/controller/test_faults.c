@@ -382,20 +382,30 @@ static void create_reply_lost_adopts_ready_instance(void **state)
     harness_init(&h);
     lb_request_id create_id = overload_until_create(&h);
 
-    /* The reply is lost, but the new DFM reports ready: it is ours. */
+    /* The reply is lost, but the new DFM reports ready: it is ours. A
+     * listing looks for an instance the create may have made besides. */
     fake_advance_to(&h.world, S(180));
     lb_on_dfm_ready(h.controller, "i2");
+    const fake_call *list = fake_expect(&h.world, "instance_list", "");
+    lb_instance_info listed[] = { { "ctl0", "" }, { "i1", "" }, { "i2", "" } };
+    lb_on_instance_list(h.controller, list->id, 3, listed);
     const fake_call *start = fake_expect(&h.world, "components_start",
                                          START_T1_ON_I2);
     lb_request_id start_id = start->id;
     lb_on_components_started(h.controller, start_id, "i2");
     fake_expect(&h.world, "routes_apply", ROUTES_T1_ON_I2);
     lb_on_routes_applied(h.controller, 2);
+    assert_int_equal(fake_count_logs(&h.world, "request_closed",
+                                     "request=instance_create id=3 "
+                                     "reason=adopted"), 1);
 
-    /* No create retry follows, and a late reply changes nothing. */
+    /* No create retry follows, and a late reply changes nothing. The
+     * listing repeats while the lost reply is unsettled. */
     fake_advance_to(&h.world, S(600));
     lb_on_instance_created(h.controller, create_id, "i2", "10.0.0.2:8080");
-    fake_expect_no_call(&h.world);
+    for (size_t i = h.world.call_next; i < h.world.call_count; i++) {
+        assert_string_equal(h.world.calls[i].kind, "instance_list");
+    }
     assert_int_equal(fake_count_calls(&h.world, "instance_create"), 1);
     assert_int_equal(fake_count_calls(&h.world, "instance_remove"), 0);
     harness_destroy(&h);
@@ -507,15 +517,24 @@ static void restarted_instance_crashes_while_booting(void **state)
     lb_on_routes_applied(h.controller, 2);
     lb_on_instance_restarted(h.controller, restart_id, "i1");
 
-    /* It never becomes ready: its tenants stay on i2. */
-    fake_advance_to(&h.world, S(1000));
+    /* It never becomes ready: its tenants stay on i2, and it is restarted
+     * again restart_cooldown_us (60 s) after the give-up at 310 s. */
+    fake_advance_to(&h.world, S(370) - 1);
     fake_expect_no_call(&h.world);
     assert_int_equal(fake_count_logs(&h.world, "decision",
-                                     "action=give_up instance=i1 "
+                                     "action=give_up instance=i1 failures=1 "
+                                     "restart_in_us=60000000 "
                                      "reason=ready_timeout"), 1);
+    fake_advance_to(&h.world, S(370));
+    fake_expect(&h.world, "instance_restart", "instance=i1");
+    fake_expect_no_call(&h.world);
 
-    /* It boots after all: its components start, then its tenants return. */
+    /* It boots after all, before the restart's reply: the restart counts
+     * as done, its components start, then its tenants return. */
     lb_on_dfm_ready(h.controller, "i1");
+    assert_int_equal(fake_count_logs(&h.world, "request_closed",
+                                     "request=instance_restart id=3 "
+                                     "reason=superseded"), 1);
     const fake_call *start = fake_expect(&h.world, "components_start",
                                          "instance=i1 components=dev,dep "
                                          "tenants=t1,t2");

@@ -17,8 +17,8 @@ rm -rf "$work"
 "$lbsim" run "$scenario" --seed "$seed" --out "$work/b" > /dev/null
 "$lbsim" run "$scenario" --seed "$other" --out "$work/c" > /dev/null
 
-files=$(ls "$work/a/$name")
-if [ "$(ls "$work/b/$name")" != "$files" ]; then
+files=$(ls -A "$work/a/$name")
+if [ "$(ls -A "$work/b/$name")" != "$files" ]; then
     echo "same_outputs.sh: the two runs wrote different files" >&2
     exit 1
 fi

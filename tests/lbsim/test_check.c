@@ -122,14 +122,19 @@ static void sequence_in_order_passes(void **state)
     scale_out_steps s;
     sim_record record;
     sim_check check = {0};
-    sim_verdict verdict;
+    sim_verdict verdicts[6];
 
     (void)state;
     record_scale_out(&record);
     steps_scale_out(&s);
-    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, &verdict),
+    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, verdicts),
                      0);
-    assert_true(verdict.passed);
+    for (size_t i = 0; i < 6; i++) {
+        assert_true(verdicts[i].passed);
+        assert_false(verdicts[i].skipped);
+    }
+    assert_string_equal(verdicts[0].name, "step 1: overload of i1");
+    assert_string_equal(verdicts[5].name, "step 6: routes applied");
     assert_int_equal(check.steps_seen, 6);
     sim_check_deinit(&check);
     sim_record_deinit(&record);
@@ -140,21 +145,26 @@ static void sequence_missing_step_named(void **state)
     scale_out_steps s;
     sim_record record;
     sim_check check = {0};
-    sim_verdict verdict;
+    sim_verdict verdicts[6];
 
     (void)state;
     record_scale_out(&record);
     steps_scale_out(&s);
     /* The start went to other tenants: step 4 must fail on its field. */
     s.tenants[1] = "t5";
-    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, &verdict),
+    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, verdicts),
                      0);
-    assert_false(verdict.passed);
-    assert_non_null(strstr(verdict.summary, "step 4 'start components'"));
-    assert_non_null(strstr(verdict.detail,
+    assert_true(verdicts[2].passed);
+    assert_false(verdicts[3].passed);
+    assert_false(verdicts[3].skipped);
+    assert_non_null(strstr(verdicts[3].summary, "step 4 'start components'"));
+    assert_non_null(strstr(verdicts[3].detail,
                            "last matching step: 3 'instance created'"));
-    assert_non_null(strstr(verdict.detail, "field tenants"));
-    assert_non_null(strstr(verdict.detail, "deadline: 61s"));
+    assert_non_null(strstr(verdicts[3].detail, "field tenants"));
+    assert_non_null(strstr(verdicts[3].detail, "deadline: 61s"));
+    assert_true(verdicts[4].skipped);
+    assert_false(verdicts[4].passed);
+    assert_non_null(strstr(verdicts[5].summary, "not checked"));
     sim_check_deinit(&check);
     sim_record_deinit(&record);
 }
@@ -164,18 +174,18 @@ static void sequence_late_step_fails(void **state)
     scale_out_steps s;
     sim_record record;
     sim_check check = {0};
-    sim_verdict verdict;
+    sim_verdict verdicts[6];
 
     (void)state;
     record_scale_out(&record);
     steps_scale_out(&s);
     s.steps[4].within_us = SIM_S(1);
-    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, &verdict),
+    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, verdicts),
                      0);
-    assert_false(verdict.passed);
-    assert_non_null(strstr(verdict.summary, "'components started'"));
-    assert_non_null(strstr(verdict.summary, "came at 43s"));
-    assert_non_null(strstr(verdict.detail, "-- deadline --"));
+    assert_false(verdicts[4].passed);
+    assert_non_null(strstr(verdicts[4].summary, "'components started'"));
+    assert_non_null(strstr(verdicts[4].summary, "came at 43s"));
+    assert_non_null(strstr(verdicts[4].detail, "-- deadline --"));
     sim_check_deinit(&check);
     sim_record_deinit(&record);
 }
@@ -185,7 +195,7 @@ static void variable_binds_once(void **state)
     scale_out_steps s;
     sim_record record;
     sim_check check = {0};
-    sim_verdict verdict;
+    sim_verdict verdicts[6];
 
     (void)state;
     record_scale_out(&record);
@@ -193,11 +203,35 @@ static void variable_binds_once(void **state)
     /* $new is i2 from step 3, so components_start to dfm/i2 matches, but a
      * rule that wants the reply from another instance must fail. */
     s.steps[4].pattern.from = "dfm/i9";
-    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, &verdict),
+    assert_int_equal(sim_check_sequence(&check, &s.expect, &record, verdicts),
                      0);
-    assert_false(verdict.passed);
-    assert_non_null(strstr(verdict.summary, "step 5"));
-    assert_non_null(strstr(verdict.detail, "from: expected dfm/i9"));
+    assert_true(verdicts[3].passed);
+    assert_false(verdicts[4].passed);
+    assert_non_null(strstr(verdicts[4].summary, "step 5"));
+    assert_non_null(strstr(verdicts[4].detail, "from: expected dfm/i9"));
+    sim_check_deinit(&check);
+    sim_record_deinit(&record);
+}
+
+static void each_step_one_expectation(void **state)
+{
+    scale_out_steps s;
+    sim_record record;
+    sim_metrics metrics = {0};
+    sim_check check;
+
+    (void)state;
+    record_scale_out(&record);
+    steps_scale_out(&s);
+    s.tenants[1] = "t5";
+    for (size_t i = 0; i < SIM_INVARIANT_COUNT; i++) {
+        s.expect.invariant_on[i] = false;
+    }
+    assert_int_equal(sim_check_run(&check, &s.expect, &record, &metrics), 0);
+    assert_int_equal(check.count, 6);
+    assert_int_equal(check.failed, 1);
+    assert_int_equal(check.skipped, 2);
+    assert_string_equal(check.verdicts[3].name, "step 4: start components");
     sim_check_deinit(&check);
     sim_record_deinit(&record);
 }
@@ -416,6 +450,7 @@ int main(void)
         cmocka_unit_test(sequence_missing_step_named),
         cmocka_unit_test(sequence_late_step_fails),
         cmocka_unit_test(variable_binds_once),
+        cmocka_unit_test(each_step_one_expectation),
         cmocka_unit_test(lost_message_not_matched),
         cmocka_unit_test(never_and_bounds_judged),
         cmocka_unit_test(invariants_switch_off),

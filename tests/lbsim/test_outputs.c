@@ -167,6 +167,30 @@ static void escaping_is_correct(void **state)
     free(text);
 }
 
+/* Actors whose names differ only in '-', '_' and '.' keep apart. */
+static void mermaid_ids_unique(void **state)
+{
+    sim_record record;
+    sim_run_result run = {.record = &record};
+    char *text;
+
+    (void)state;
+    sim_record_init(&record, SIM_S(1));
+    record_add(&record, 1, "dfm/i-1", "lb", "dfm_ready", 0, "instance=i-1",
+               SIM_MSG_DELIVERED);
+    record_add(&record, 2, "dfm/i_1", "lb", "dfm_ready", 0, "instance=i_1",
+               SIM_MSG_DELIVERED);
+    record_add(&record, 3, "dfm/i.1", "lb", "dfm_ready", 0, "instance=i.1",
+               SIM_MSG_DELIVERED);
+    text = write_to_text(sim_out_sequence_mmd, &run);
+    assert_non_null(strstr(text, "participant dfm_si_d1 as dfm/i-1\n"));
+    assert_non_null(strstr(text, "participant dfm_si__1 as dfm/i_1\n"));
+    assert_non_null(strstr(text, "participant dfm_si_p1 as dfm/i.1\n"));
+    assert_non_null(strstr(text, "dfm_si__1->>lb: "));
+    free(text);
+    sim_record_deinit(&record);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +199,7 @@ int main(void)
         cmocka_unit_test(actions_csv_exact),
         cmocka_unit_test(timeseries_counts_instances),
         cmocka_unit_test(escaping_is_correct),
+        cmocka_unit_test(mermaid_ids_unique),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,14 +77,20 @@ static int load_text(fixture *f, const char *base, const char *extra)
     return sim_scenario_load(&f->scenario, f->path, f->err, sizeof(f->err));
 }
 
-/* Checks that err starts with "<path>:<line>:<column>: key '<key>': ". */
+/* Checks that err starts with "<path>:<line>:<column>: key '<key>': ", or
+ * with "<path>:<line>:<column>: top level: " when key is "". */
 static void assert_place(const fixture *f, int line, int column,
                          const char *key)
 {
     char prefix[512];
 
-    snprintf(prefix, sizeof(prefix), "%s:%d:%d: key '%s': ", f->path, line,
-             column, key);
+    if (key[0] == '\0') {
+        snprintf(prefix, sizeof(prefix), "%s:%d:%d: top level: ", f->path,
+                 line, column);
+    } else {
+        snprintf(prefix, sizeof(prefix), "%s:%d:%d: key '%s': ", f->path,
+                 line, column, key);
+    }
     if (strncmp(f->err, prefix, strlen(prefix)) != 0) {
         fail_msg("expected a message starting with \"%s\", got \"%s\"",
                  prefix, f->err);
@@ -141,7 +147,7 @@ static void wrong_type_named(void **state)
     memcpy(at, "workers: x", 10);
     assert_int_equal(load_text(f, text, ""), -EINVAL);
     assert_place(f, 9, 16, "topology.components.dep.workers");
-    assert_non_null(strstr(f->err, "expected an integer from 0 to 100000, "
+    assert_non_null(strstr(f->err, "expected an integer from 1 to 100000, "
                                    "got 'x'"));
 }
 
@@ -276,7 +282,7 @@ static void second_document_rejected(void **state)
 
     assert_int_equal(load_text(f, base_yaml, "---\nname: other\n"),
                      -EINVAL);
-    assert_place(f, 19, 1, "(none)");
+    assert_place(f, 19, 1, "");
     assert_non_null(strstr(f->err, "expected one YAML document"));
 }
 
@@ -316,8 +322,8 @@ static void expectations_loaded(void **state)
                                "      to: dfm/$new\n"
                                "      within: 5s\n"
                                "      fields: {tenants: [t2, t1], "
-                               "request_id: $s, cpu_permille: '>=800',\n"
-                               "               routes: {contains: "
+                               "request_id: $s, tenant: '>=800',\n"
+                               "               components: {contains: "
                                "t1/dev:$new}}\n"
                                "  never:\n"
                                "    - {name: no remove, kind: "

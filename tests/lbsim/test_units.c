@@ -43,6 +43,19 @@ static void duration_bad_text_rejected(void **state)
     assert_int_equal(us, 7);
 }
 
+static void duration_bare_point_rejected(void **state)
+{
+    sim_time_t us = 7;
+
+    (void)state;
+    assert_int_equal(sim_duration_parse(".5s", &us), -EINVAL);
+    assert_int_equal(sim_duration_parse("5.s", &us), -EINVAL);
+    assert_int_equal(sim_duration_parse(".s", &us), -EINVAL);
+    assert_int_equal(us, 7);
+    assert_int_equal(sim_duration_parse("0.5s", &us), 0);
+    assert_int_equal(us, 500000);
+}
+
 static void duration_out_of_range_rejected(void **state)
 {
     sim_time_t us = 7;
@@ -78,6 +91,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(duration_units_parse),
         cmocka_unit_test(duration_bad_text_rejected),
+        cmocka_unit_test(duration_bare_point_rejected),
         cmocka_unit_test(duration_out_of_range_rejected),
         cmocka_unit_test(seconds_formats_are_stable),
     };

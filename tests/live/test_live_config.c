@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -72,6 +74,16 @@ static const char *const base_config =
     "instances_max = 4\n"
     "%s";
 
+static int write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    if (!file) {
+        return -1;
+    }
+    int rc = fputs(text, file) < 0 ? -1 : 0;
+    return fclose(file) == 0 ? rc : -1;
+}
+
 static int load_with(lbd_config *config, const char *token_file,
                      const char *extra, char *err, size_t err_len)
 {
@@ -79,6 +91,23 @@ static int load_with(lbd_config *config, const char *token_file,
     assert_non_null(file);
     fprintf(file, base_config, token_file, extra);
     fclose(file);
+    return lbd_config_load(config, conf_path, err, err_len);
+}
+
+/* Like load_with, with the first "from" of the base config replaced by
+ * "to" (on the same line, so line numbers stay). */
+static int load_replaced(lbd_config *config, const char *from, const char *to,
+                         const char *extra, char *err, size_t err_len)
+{
+    char text[4096];
+    char replaced[4096];
+
+    snprintf(text, sizeof(text), base_config, token_path, extra);
+    char *at = strstr(text, from);
+    assert_non_null(at);
+    snprintf(replaced, sizeof(replaced), "%.*s%s%s", (int)(at - text), text,
+             to, at + strlen(from));
+    assert_int_equal(write_text(conf_path, replaced), 0);
     return lbd_config_load(config, conf_path, err, err_len);
 }
 
@@ -122,7 +151,8 @@ static void test_config_errors_name_place(void **state)
         {"[nginx]\nlog_poll_ms = 0\n", ":22: [nginx] log_poll_ms"},
         {"[nginx]\ntenant_header = X;T\n", ":22: [nginx] tenant_header"},
         {"[nginx]\ntenant_from = cookie\n", ":22: [nginx] tenant_from"},
-        {"[other]\nkey = 1\n", ":22: [other] key: unknown key"},
+        {"[other]\nkey = 1\n", ":21: unknown section [other]"},
+        {"[other]\n", ":21: unknown section [other]"},
         {"just words\n", ":21: expected key = value"},
         {"[broken\n", ":21: expected [section]"},
     };
@@ -161,12 +191,203 @@ static void test_config_rejects_short_token(void **state)
     lbd_config_free(&config);
 }
 
+static void test_config_listen_checks(void **state)
+{
+    static const struct {
+        const char *listen;
+        const char *extra;
+        const char *message; /* NULL when the file is valid */
+    } cases[] = {
+        {"10.1.2.3:8700", "", ":3: [lbd] listen: not a loopback address"},
+        {"0.0.0.0:8700", "", "listen_non_loopback = yes"},
+        {"[::]:8700", "", ":3: [lbd] listen: not a loopback address"},
+        {"localhost:8700", "", ":3: [lbd] listen: expected a numeric"},
+        {"127.0.0.1", "", ":3: [lbd] listen: expected a numeric"},
+        {"127.0.0.1:99999", "", ":3: [lbd] listen: expected a numeric"},
+        {"10.1.2.3:8700", "[lbd]\nlisten_non_loopback = maybe\n",
+         ":22: [lbd] listen_non_loopback: expected yes or no"},
+        {"10.1.2.3:8700", "[lbd]\nlisten_non_loopback = no\n",
+         "not a loopback address"},
+        {"10.1.2.3:8700", "[lbd]\nlisten_non_loopback = yes\n", NULL},
+        {"127.0.0.2:8700", "", NULL},
+        {"[::1]:8700", "", NULL},
+    };
+    char err[512];
+    char line[64];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        lbd_config config;
+        err[0] = '\0';
+        snprintf(line, sizeof(line), "listen = %s\n", cases[i].listen);
+        int rc = load_replaced(&config, "listen = 127.0.0.1:0\n", line,
+                               cases[i].extra, err, sizeof(err));
+        if (cases[i].message ? rc == 0 || !strstr(err, cases[i].message) :
+                               rc != 0) {
+            print_error("case %zu: %s\n", i, err);
+        }
+        if (cases[i].message) {
+            assert_true(rc < 0);
+            assert_non_null(strstr(err, cases[i].message));
+        } else {
+            assert_int_equal(rc, 0);
+        }
+        lbd_config_free(&config);
+    }
+}
+
+static void test_config_consistency_checks(void **state)
+{
+    static const struct {
+        const char *from;
+        const char *to;
+        const char *extra;
+        const char *message;
+    } cases[] = {
+        {"", "", "[instances]\ni2 = 127.0.0.1:65535 dev -\n",
+         ":22: [instances] i2: port 65535 plus the offset 1 of component dev "
+         "is above 65535"},
+        {"", "", "[instances]\ni2 = 127.0.0.1:65534 dev,dep -\n",
+         "offset 2 of component dep is above 65535"},
+        {"", "", "[components]\ndfc = /dep/ 3\n",
+         ":22: [components] dfc: path prefix /dep/ is already used by "
+         "component dep"},
+        {"", "", "[instances]\ni2 = 127.0.0.1:4010 dev t3,t2\n",
+         ":22: [instances] i2: tenant t2 is already on instance i1"},
+        {"create = /bin/prov", "kind = http\nurl = file:///etc/passwd\n#",
+         "", ":14: [provider] url: expected an http:// or https:// URL"},
+        {"create = /bin/prov", "kind = http\nurl = gopher://x\n#", "",
+         "[provider] url: expected an http"},
+        {"{request_id}", "{requestid}", "",
+         ":13: [provider] create: unknown placeholder {requestid} (expected "
+         "{request_id}, {type} or {instance})"},
+        {"remove {instance}", "remove {instance} {id}", "",
+         ":14: [provider] remove: unknown placeholder {id}"},
+        {"restart {instance}", "restart {instance", "",
+         ":15: [provider] restart: unknown placeholder {instance"},
+        {"", "", "instance_type = m5 large\n", ":21: [policy] instance_type"},
+        {"", "", "instance_type = m5{large}\n",
+         ":21: [policy] instance_type: expected 1-63 of [A-Za-z0-9._:/-]"},
+        {"", "", "instance_type = -x\n", ":21: [policy] instance_type"},
+        {"", "", "instance_type = a;b\n", ":21: [policy] instance_type"},
+    };
+    char err[512];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        lbd_config config;
+        err[0] = '\0';
+        int rc = load_replaced(&config, cases[i].from, cases[i].to,
+                               cases[i].extra, err, sizeof(err));
+        if (rc == 0 || !strstr(err, cases[i].message)) {
+            print_error("case %zu: %s\n", i, err);
+        }
+        assert_true(rc < 0);
+        assert_non_null(strstr(err, cases[i].message));
+        lbd_config_free(&config);
+    }
+}
+
+static void test_config_accepts_provider_types(void **state)
+{
+    const char *const types[] = {"m5.large", "e2-standard-4",
+                                 "Standard_D2s_v3", "gpu:a100/2"};
+    char extra[128];
+    char err[512] = "";
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        lbd_config config;
+        snprintf(extra, sizeof(extra), "instance_type = %s\n", types[i]);
+        assert_int_equal(load_with(&config, token_path, extra, err,
+                                   sizeof(err)), 0);
+        assert_string_equal(config.policy.instance_type, types[i]);
+        lbd_config_free(&config);
+    }
+}
+
+/* Loads the base config with token text in a token file of the given mode;
+ * what lbd logs meanwhile goes to log (log_len bytes at most). */
+static int load_token(lbd_config *config, const char *token, mode_t mode,
+                      char *log, size_t log_len, char *err, size_t err_len)
+{
+    char path[160];
+    char log_path[160];
+
+    snprintf(path, sizeof(path), "%s/token-case", dir);
+    snprintf(log_path, sizeof(log_path), "%s/log", dir);
+    assert_int_equal(write_text(path, token), 0);
+    assert_int_equal(chmod(path, mode), 0);
+
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    int rc = load_with(config, path, "", err, err_len);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+
+    FILE *file = fopen(log_path, "r");
+    size_t len = fread(log, 1, log_len - 1, file);
+    log[len] = '\0';
+    fclose(file);
+    unlink(log_path);
+    unlink(path);
+    return rc;
+}
+
+static void test_config_token_checks(void **state)
+{
+    static char token[6000];
+    char log[4096];
+    char err[512] = "";
+    lbd_config config;
+    (void)state;
+
+    memset(token, 'a', 600);
+    token[600] = '\n';
+    assert_int_equal(load_token(&config, token, 0600, log, sizeof(log), err,
+                                sizeof(err)), 0);
+    assert_int_equal(strlen(config.token), 600);
+    assert_null(strstr(log, "token_file_readable_by_all"));
+    lbd_config_free(&config);
+
+    assert_int_equal(load_token(&config, "0123456789abcdef0123\n", 0644, log,
+                                sizeof(log), err, sizeof(err)), 0);
+    assert_non_null(strstr(log, "event=token_file_readable_by_all"));
+    assert_null(strstr(log, "0123456789abcdef0123"));
+    lbd_config_free(&config);
+
+    memset(token, 'b', 5000);
+    token[5000] = '\n';
+    token[5001] = '\0';
+    assert_int_equal(load_token(&config, token, 0600, log, sizeof(log), err,
+                                sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, ":4: [lbd] token_file: the token is longer "
+                                "than 4096 characters"));
+    assert_null(strstr(err, "bbbb"));
+    lbd_config_free(&config);
+
+    assert_true(load_with(&config, "/nonexistent/token", "", err,
+                          sizeof(err)) < 0);
+    assert_non_null(strstr(err, "[lbd] token_file: cannot open the token "
+                                "file: No such file or directory"));
+    lbd_config_free(&config);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_loads_complete_file),
         cmocka_unit_test(test_config_errors_name_place),
         cmocka_unit_test(test_config_rejects_short_token),
+        cmocka_unit_test(test_config_listen_checks),
+        cmocka_unit_test(test_config_consistency_checks),
+        cmocka_unit_test(test_config_accepts_provider_types),
+        cmocka_unit_test(test_config_token_checks),
     };
     return cmocka_run_group_tests(tests, config_group_setup,
                                   config_group_teardown);

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -17,6 +19,7 @@
 #include "fake_controller.h"
 #include "loop.h"
 #include "nginx.h"
+#include "proc.h"
 #include "support.h"
 
 static const live_component test_components[] = {
@@ -301,6 +304,63 @@ static void test_nginx_stats_and_dropping(void **state)
                                         "requests=3 errors=3"), 1);
 }
 
+/* A stop during a long check kills the test command's process group and
+ * puts the last good file back. It runs last: after live_proc_cancel_all
+ * no command can start in this process. */
+static void test_nginx_stop_during_check_restores(void **state)
+{
+    nginx_fixture *f = *state;
+    char pid_path[160], script[400];
+
+    apply_one(f, 1, "t1", "ia", f->backend_a);
+    assert_true(run_until(f, "routes_applied version=1"));
+    char *good = support_read_file(f->routes_file);
+    assert_non_null(good);
+
+    snprintf(pid_path, sizeof(pid_path), "%s/check.pid", f->dir);
+    snprintf(script, sizeof(script), "sleep 30 & echo $! > %s; wait",
+             pid_path);
+    const char *const slow_test[] = {"sh", "-c", script, NULL};
+    f->config.test_argv = slow_test;
+    apply_one(f, 2, "t1", "ib", f->backend_b);
+    char *pid_text = NULL;
+    for (int i = 0; i < 100 && !pid_text; i++) {
+        live_loop_run_once(f->loop, 20000);
+        pid_text = support_read_file(pid_path);
+        if (pid_text && !strchr(pid_text, '\n')) {
+            free(pid_text);
+            pid_text = NULL;
+        }
+    }
+    assert_non_null(pid_text);
+    pid_t sleeper = (pid_t)atol(pid_text);
+    free(pid_text);
+    assert_true(sleeper > 0);
+    assert_true(live_nginx_busy(f->nginx));
+    char *untested = support_read_file(f->routes_file);
+    assert_string_not_equal(untested, good);
+    free(untested);
+
+    live_nginx_stop(f->nginx);
+    live_proc_cancel_all();
+    assert_int_equal(live_proc_running(), 0);
+    assert_false(live_nginx_busy(f->nginx));
+    char *after = support_read_file(f->routes_file);
+    assert_string_equal(after, good);
+    free(after);
+    free(good);
+    /* The sleep is in the killed group; init reaps it, so poll for at most
+     * 5 s until it is gone. */
+    bool gone = false;
+    for (int i = 0; i < 250 && !gone; i++) {
+        gone = kill(sleeper, 0) != 0 && errno == ESRCH;
+        if (!gone) {
+            nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+        }
+    }
+    assert_true(gone);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +374,9 @@ int main(void)
                                         nginx_setup, nginx_teardown),
         cmocka_unit_test_setup_teardown(test_nginx_stats_and_dropping,
                                         nginx_setup, nginx_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_nginx_stop_during_check_restores, nginx_setup,
+            nginx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

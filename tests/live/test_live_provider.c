@@ -9,7 +9,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -186,6 +189,126 @@ static void test_provider_timeout_kills_command(void **state)
     assert_int_equal(live_proc_running(), 0);
 }
 
+/* Polls for at most 5 s until no process has that pid. */
+static bool process_gone(pid_t pid)
+{
+    for (int i = 0; i < 250; i++) {
+        if (kill(pid, 0) != 0 && errno == ESRCH) {
+            return true;
+        }
+        nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+    }
+    return false;
+}
+
+static void test_provider_timeout_kills_group(void **state)
+{
+    provider_fixture *f = *state;
+    char pid_path[] = "/tmp/lbsim-provider-pid-XXXXXX";
+    char script[256];
+    int fd = mkstemp(pid_path);
+
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(script, sizeof(script), "sleep 30 & echo $! > %s; wait",
+             pid_path);
+    const char *const spawns[] = {"sh", "-c", script, NULL};
+    f->config.restart_argv = spawns;
+    f->config.timeout_us = 300000;
+    assert_int_equal(live_provider_instance_restart(&f->provider, 6, "i1"), 0);
+    run_until_answered(f);
+    assert_int_equal(fake_journal_count("instance_restart_failed request_id=6 "
+                                        "reason=provider command timed out"),
+                     1);
+
+    FILE *file = fopen(pid_path, "r");
+    long pid = 0;
+    assert_non_null(file);
+    assert_int_equal(fscanf(file, "%ld", &pid), 1);
+    fclose(file);
+    unlink(pid_path);
+    assert_true(pid > 0);
+    assert_true(process_gone((pid_t)pid));
+}
+
+static void test_provider_messages(void **state)
+{
+    provider_fixture *f = *state;
+    const char *const silent[] = {"sh", "-c", "exit 4", NULL};
+    const char *const chatty[] = {"sh", "-c", "head -c 70000 /dev/zero | "
+                                  "tr '\\0' x", NULL};
+    const char *const hostile[] = {"sh", "-c", "printf 'bad\\033[31m \"q\" "
+                                   "\\\\ x' >&2; exit 1", NULL};
+
+    f->config.create_argv = silent;
+    assert_int_equal(live_provider_instance_create(&f->provider, 1, "m5.large"),
+                     0);
+    run_until_answered(f);
+    assert_int_equal(fake_journal_count("reason=provider command exited with "
+                                        "status 4"), 1);
+    assert_int_equal(fake_journal_count("status 4:"), 0);
+
+    f->config.create_argv = chatty;
+    assert_int_equal(live_provider_instance_create(&f->provider, 2, "std"), 0);
+    run_until_answered(f);
+    assert_int_equal(fake_journal_count("instance_create_failed request_id=2 "
+                                        "reason=provider command output too "
+                                        "long (more than 65536 bytes)"), 1);
+
+    f->config.create_argv = hostile;
+    assert_int_equal(live_provider_instance_create(&f->provider, 3, "std"), 0);
+    run_until_answered(f);
+    assert_int_equal(fake_journal_count("instance_create_failed request_id=3 "
+                                        "reason=provider command exited with "
+                                        "status 1: bad [31m 'q' / x"), 1);
+    assert_null(strchr(fake_journal(), '\033'));
+    assert_null(strchr(fake_journal(), '"'));
+}
+
+static void test_provider_list_keeps_first_duplicate(void **state)
+{
+    lb_instance_info *instances = NULL;
+    size_t count = 0;
+    char err[256] = "";
+    (void)state;
+
+    assert_int_equal(live_provider_list_parse(
+                         "{\"instances\":[{\"id\":\"i1\",\"address\":"
+                         "\"10.0.0.1:80\"},{\"id\":\"i2\",\"address\":"
+                         "\"10.0.0.2:80\"},{\"id\":\"i1\",\"address\":"
+                         "\"10.0.0.9:80\"}]}", &instances, &count, err,
+                         sizeof(err)), 0);
+    assert_int_equal(count, 2);
+    assert_string_equal(instances[0].id, "i1");
+    assert_string_equal(instances[0].address, "10.0.0.1:80");
+    assert_string_equal(instances[1].id, "i2");
+    live_provider_list_free(instances, count);
+}
+
+static void test_provider_instance_types(void **state)
+{
+    provider_fixture *f = *state;
+    const char *const echo_type[] = {"sh", "-c", "echo \"{\\\"id\\\":\\\"n1\\\","
+                                     "\\\"address\\\":\\\"127.0.0.1:9\\\","
+                                     "\\\"type\\\":\\\"$0\\\"}\"", "{type}",
+                                     NULL};
+
+    f->config.create_argv = echo_type;
+    assert_int_equal(live_provider_instance_create(&f->provider, 1, "m5.large"),
+                     0);
+    run_until_answered(f);
+    assert_int_equal(fake_journal_count("instance_created request_id=1 "
+                                        "instance=n1"), 1);
+    assert_int_equal(live_provider_instance_create(&f->provider, 2,
+                                                   "m5 large"), -EINVAL);
+    assert_int_equal(live_provider_instance_create(&f->provider, 3, "-rf"),
+                     -EINVAL);
+    assert_int_equal(live_provider_instance_create(&f->provider, 4, "a;b"),
+                     -EINVAL);
+    assert_int_equal(live_provider_instance_remove(&f->provider, 5,
+                                                   "m5.large"), -EINVAL);
+}
+
 static void test_provider_remove_and_list(void **state)
 {
     provider_fixture *f = *state;
@@ -349,6 +472,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_provider_remove_and_list,
                                         provider_setup, provider_teardown),
         cmocka_unit_test(test_provider_list_parse_errors),
+        cmocka_unit_test_setup_teardown(test_provider_timeout_kills_group,
+                                        provider_setup, provider_teardown),
+        cmocka_unit_test_setup_teardown(test_provider_messages,
+                                        provider_setup, provider_teardown),
+        cmocka_unit_test(test_provider_list_keeps_first_duplicate),
+        cmocka_unit_test_setup_teardown(test_provider_instance_types,
+                                        provider_setup, provider_teardown),
         cmocka_unit_test_setup_teardown(test_provider_http_api,
                                         provider_setup, provider_teardown),
     };

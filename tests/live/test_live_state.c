@@ -147,8 +147,48 @@ static void test_state_ignores_tampered_lines(void **state)
           "# lbsim-route t3 dfc i1\n"
           "# lbsim-route t4 dev i9\n", file);
     fclose(file);
+
+    /* Captures lbd's log (stderr) to count the warnings. */
+    char log_path[] = "/tmp/lbsim-state-log-XXXXXX";
+    int log_fd = mkstemp(log_path);
+    assert_true(log_fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    close(log_fd);
     assert_int_equal(lbd_state_build(&built, &f->config, NULL, 0, err,
                                      sizeof(err)), 0);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char *log = calloc(1, 8192);
+    FILE *log_file = fopen(log_path, "r");
+    assert_non_null(log_file);
+    size_t log_len = fread(log, 1, 8191, log_file);
+    fclose(log_file);
+    unlink(log_path);
+    log[log_len] = '\0';
+    static const char *const expected[] = {
+        "line=2 reason=\"invalid instance id\"",
+        "line=3 reason=\"invalid address\"",
+        "line=5 reason=\"invalid tenant id\"",
+        "line=6 reason=\"unknown component\"",
+        "line=7 reason=\"unknown instance\"",
+    };
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+        if (!strstr(log, expected[i])) {
+            print_error("missing %s in:\n%s", expected[i], log);
+        }
+        assert_non_null(strstr(log, expected[i]));
+    }
+    size_t warnings = 0;
+    for (const char *p = strstr(log, "event=routes_line_ignored"); p;
+         p = strstr(p + 1, "event=routes_line_ignored")) {
+        warnings++;
+    }
+    assert_int_equal(warnings, 5);
+    free(log);
+
     assert_int_equal(built.instance_count, 1);
     assert_string_equal(built.instances[0].id, "i1");
     assert_int_equal(built.instances[0].tenant_count, 1);

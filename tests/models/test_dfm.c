@@ -1,7 +1,8 @@
 /* The DFM model: overload and low-load notices after their window, graceful
  * stops (in-flight requests finish, the rest are killed and counted at the
- * deadline), restart of a dead process after a delay, warm-up CPU and
- * starts that add tenants. */
+ * deadline) and restart of a dead process after a delay. A start that
+ * brings back a dead process reports it up. Warm-up CPU is burned after
+ * starts during the run, not by initial instances. Starts add tenants. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,22 +242,33 @@ static void dfm_restarts_dead_process(void **state)
     finish(&f);
 }
 
+/* Warm-up of 4 s at half of the 2 vCPUs per process, overload above 40 %
+ * held for 2 s. */
+static void warmup_setup(fixture *f)
+{
+    one_instance(f, 0);
+    f->tc.config.instance_vcpus = 2;
+    f->tc.config.dfm.warmup_us = SIM_S(4);
+    f->tc.config.dfm.warmup_cpu_permille = 500;
+    f->tc.config.dfm.overload_permille = 400;
+    f->tc.config.dfm.window_us = SIM_S(2);
+}
+
 static void dfm_warmup_burns_cpu(void **state)
 {
     fixture f;
 
     (void)state;
-    one_instance(&f, 0);
-    f.tc.config.instance_vcpus = 2;
-    f.tc.config.dfm.warmup_us = SIM_S(4);
-    f.tc.config.dfm.warmup_cpu_permille = 500;
-    f.tc.config.dfm.overload_permille = 400;
-    f.tc.config.dfm.window_us = SIM_S(2);
+    warmup_setup(&f);
+    f.tc.instances[0].components = 0; /* the LB starts them */
     start(&f);
+    run_to(&f, SIM_S(1));
+    f.ports.dfm.components_start(f.ports.dfm.ctx, "i1", 41, 3, NULL, 0);
     run_to(&f, SIM_S(10));
 
-    /* dev and dep each burn half of the 2 vCPUs for 4 s from the start:
-     * the instance is saturated while they warm up, then idle. */
+    /* dev and dep each burn half of the 2 vCPUs for 4 s from their start
+     * at 1.001 s: the instance is saturated while they warm up, then
+     * idle. */
     uint32_t i1 = model_instance_find(f.sim, "i1");
 
     assert_float_equal(f.sim->instances[i1].procs[0].cpu_us, 4e6, 1.0);
@@ -266,7 +278,103 @@ static void dfm_warmup_burns_cpu(void **state)
     const test_delivery *d =
         test_find_delivery(&f.rec, MODEL_MSG_OVERLOAD, 0);
 
+    assert_int_equal(d->at_us, SIM_S(3) + 1000);
     assert_int_equal(d->cpu_permille, 1000);
+    finish(&f);
+}
+
+static void dfm_initial_processes_skip_warmup(void **state)
+{
+    fixture f;
+
+    (void)state;
+    warmup_setup(&f);
+    start(&f);
+    run_to(&f, SIM_S(10));
+
+    /* i1's processes ran before the run began: no burn at time 0. */
+    uint32_t i1 = model_instance_find(f.sim, "i1");
+
+    assert_float_equal(f.sim->instances[i1].procs[0].cpu_us, 0.0, 1.0);
+    assert_float_equal(f.sim->instances[i1].procs[1].cpu_us, 0.0, 1.0);
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_OVERLOAD), 0);
+    finish(&f);
+}
+
+/* dev dies at 3 s and would restart at 13 s, but the LB starts it at 4 s:
+ * the DFM reports it up then, and only then. */
+static void dfm_start_reports_dead_process_up(void **state)
+{
+    fixture f;
+
+    (void)state;
+    one_instance(&f, 0);
+    f.tc.config.dfm.restart_delay_us = SIM_S(10);
+    f.tc.faults[0] = (world_fault){
+        .kind = WORLD_FAULT_KILL_PROCESS, .at_us = SIM_S(3),
+        .until_us = SIM_TIME_MAX, .probability = 1.0, .instance = "i1",
+        .component = "dev"};
+    f.tc.config.fault_count = 1;
+    start(&f);
+    run_to(&f, SIM_S(4));
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_COMPONENT_DOWN),
+                     1);
+    f.ports.dfm.components_start(f.ports.dfm.ctx, "i1", 51, 1, NULL, 0);
+    run_to(&f, SIM_S(20));
+
+    const test_delivery *up =
+        test_find_delivery(&f.rec, MODEL_MSG_COMPONENT_UP, 0);
+
+    assert_non_null(up);
+    assert_int_equal(up->at_us, SIM_S(4) + 2000);
+    assert_int_equal(up->component, 0);
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_COMPONENT_UP),
+                     1);
+    assert_int_equal(test_count_deliveries(&f.rec,
+                                           MODEL_MSG_COMPONENTS_STARTED),
+                     1);
+
+    /* A start of a process that was never down reports nothing. */
+    f.ports.dfm.components_start(f.ports.dfm.ctx, "i1", 52, 3, NULL, 0);
+    run_to(&f, SIM_S(21));
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_COMPONENT_UP),
+                     1);
+    finish(&f);
+}
+
+/* dev dies while a graceful stop waits for it, so the stop completes with
+ * dev down. A later start brings it back and reports it up. */
+static void dfm_start_after_stop_reports_up(void **state)
+{
+    fixture f;
+
+    (void)state;
+    one_instance(&f, 4);
+    f.tc.components[0].service.mean_us = 5e6;
+    f.tc.faults[0] = (world_fault){
+        .kind = WORLD_FAULT_KILL_PROCESS, .at_us = SIM_S(2),
+        .until_us = SIM_TIME_MAX, .probability = 1.0, .instance = "i1",
+        .component = "dev"};
+    f.tc.config.fault_count = 1;
+    start(&f);
+    run_to(&f, SIM_S(1));
+    f.ports.dfm.components_stop(f.ports.dfm.ctx, "i1", 61, 1, SIM_S(30));
+    run_to(&f, SIM_S(3));
+
+    uint32_t i1 = model_instance_find(f.sim, "i1");
+
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_COMPONENT_DOWN),
+                     1);
+    assert_int_equal(test_count_deliveries(&f.rec,
+                                           MODEL_MSG_COMPONENTS_STOPPED),
+                     1);
+    assert_int_equal(f.sim->instances[i1].procs[0].state, MODEL_PROC_STOPPED);
+
+    f.ports.dfm.components_start(f.ports.dfm.ctx, "i1", 62, 1, NULL, 0);
+    run_to(&f, SIM_S(4));
+    assert_int_equal(f.sim->instances[i1].procs[0].state, MODEL_PROC_RUNNING);
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_COMPONENT_UP),
+                     1);
     finish(&f);
 }
 
@@ -321,6 +429,9 @@ int main(void)
         cmocka_unit_test(dfm_stop_waits_for_in_flight),
         cmocka_unit_test(dfm_restarts_dead_process),
         cmocka_unit_test(dfm_warmup_burns_cpu),
+        cmocka_unit_test(dfm_initial_processes_skip_warmup),
+        cmocka_unit_test(dfm_start_reports_dead_process_up),
+        cmocka_unit_test(dfm_start_after_stop_reports_up),
         cmocka_unit_test(dfm_start_adds_tenants),
     };
 

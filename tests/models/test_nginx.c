@@ -1,6 +1,7 @@
 /* The NGINX model: routing by table, table switches with requests in
- * flight, statistics since the previous request, dropping detection,
- * rejected tables, the BM Router's tenant flow and no_request_after_stop. */
+ * flight, statistics since the previous request, dropping detection and
+ * its fresh start after a restart, rejected tables, the BM Router's tenant
+ * flow and no_request_after_stop. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -260,6 +261,54 @@ static void nginx_detects_dropping(void **state)
     finish(&f);
 }
 
+static size_t dropping_after(const test_recorder *rec, sim_time_t after_us)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < rec->delivery_count; i++)
+        count += rec->deliveries[i].kind == MODEL_MSG_INSTANCE_DROPPING &&
+                 rec->deliveries[i].at_us > after_us;
+    return count;
+}
+
+/* i1 crashes at 3 s and is restarted at once: the provider is done at
+ * 6.001 s and its DFM is ready at 7.001 s. The requests sent to it until
+ * then time out 2 s after they were sent, until 9 s, but they do not mark
+ * the restarted instance as dropping. */
+static void nginx_restart_starts_errors_over(void **state)
+{
+    fixture f;
+
+    (void)state;
+    two_instances(&f);
+    f.tc.config.nginx.drop_errors = 5;
+    f.tc.config.nginx.drop_window_us = SIM_S(1);
+    f.tc.config.nginx.request_timeout_us = SIM_S(2);
+    start(&f);
+    run_to(&f, SIM_S(3));
+
+    uint32_t i1 = model_instance_find(f.sim, "i1");
+
+    model_instance_crash(f.sim, i1);
+    f.ports.provider.instance_restart(f.ports.provider.ctx, 12, "i1");
+    run_to(&f, SIM_S(7) + 1000);
+    assert_int_equal(f.sim->instances[i1].state, MODEL_INST_ACTIVE);
+    assert_true(dropping_after(&f.rec, 0) >= 1);
+
+    /* The LB would start dev now; the test does it at once. */
+    model_process_start(f.sim, i1, 0, true);
+    run_to(&f, SIM_S(12));
+    assert_int_equal(dropping_after(&f.rec, SIM_S(7) + SIM_MS(500)), 0);
+    /* The timeouts still count as failed requests of the tenant. */
+    assert_true(f.sim->tenants[0].failed[MODEL_FAIL_TIMEOUT] > 150);
+
+    /* A new crash is detected again. */
+    model_instance_crash(f.sim, i1);
+    run_to(&f, SIM_S(15));
+    assert_true(dropping_after(&f.rec, SIM_S(12)) >= 1);
+    finish(&f);
+}
+
 static void nginx_rejects_bad_tables(void **state)
 {
     fixture f;
@@ -375,6 +424,7 @@ int main(void)
         cmocka_unit_test(nginx_switch_keeps_in_flight),
         cmocka_unit_test(nginx_stats_since_previous),
         cmocka_unit_test(nginx_detects_dropping),
+        cmocka_unit_test(nginx_restart_starts_errors_over),
         cmocka_unit_test(nginx_rejects_bad_tables),
         cmocka_unit_test(bm_router_tenant_flow),
         cmocka_unit_test(nginx_reports_request_after_stop),

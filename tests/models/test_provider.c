@@ -1,6 +1,7 @@
 /* The Provider model: delays, boot and dfm_ready, quota, failures, lost
- * replies, idempotent creates, never-answered requests, remove, restart and
- * the provider fault rules. */
+ * replies, idempotent creates, removes and restarts, never-answered
+ * requests, remove, restart, faults on instances it creates and the
+ * provider fault rules. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -280,6 +281,127 @@ static void provider_remove_and_restart(void **state)
     finish(&f);
 }
 
+static void restart(fixture *f, lb_request_id id, const char *instance)
+{
+    assert_int_equal(f->ports.provider.instance_restart(f->ports.provider.ctx,
+                                                        id, instance),
+                     0);
+}
+
+static void remove_instance(fixture *f, lb_request_id id,
+                            const char *instance)
+{
+    assert_int_equal(f->ports.provider.instance_remove(f->ports.provider.ctx,
+                                                       id, instance),
+                     0);
+}
+
+/* Restart 3 s and remove 2 s, each plus 1 ms to the provider and back. */
+static void provider_restart_is_idempotent(void **state)
+{
+    fixture f;
+
+    (void)state;
+    setup(&f);
+    f.tc.faults[0] = (world_fault){
+        .kind = WORLD_FAULT_PROVIDER_FAIL, .at_us = 0, .until_us = SIM_S(1),
+        .probability = 1.0, .count = 1};
+    f.tc.config.fault_count = 1;
+    start(&f);
+
+    uint32_t i1 = model_instance_find(f.sim, "i1");
+
+    restart(&f, 20, "i1"); /* fails by the rule */
+    run_to(&f, SIM_S(4));
+    assert_int_equal(test_count_deliveries(&f.rec,
+                                           MODEL_MSG_INSTANCE_RESTART_FAILED),
+                     1);
+
+    restart(&f, 20, "i1"); /* a retry after a failure restarts */
+    run_to(&f, SIM_S(5));
+    restart(&f, 20, "i1"); /* a retry while it is under way does not */
+    run_to(&f, SIM_S(10));
+    assert_int_equal(test_count_deliveries(&f.rec,
+                                           MODEL_MSG_INSTANCE_RESTARTED),
+                     1);
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_DFM_READY), 1);
+    assert_int_equal(f.sim->instances[i1].state, MODEL_INST_ACTIVE);
+
+    /* A retry after success gets the reply again, and no second boot. */
+    restart(&f, 20, "i1");
+    run_to(&f, SIM_S(10) + SIM_MS(500));
+    assert_int_equal(test_count_deliveries(&f.rec,
+                                           MODEL_MSG_INSTANCE_RESTARTED),
+                     2);
+    assert_int_equal(f.sim->instances[i1].state, MODEL_INST_ACTIVE);
+    run_to(&f, SIM_S(20));
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_DFM_READY), 1);
+
+    remove_instance(&f, 30, "i1");
+    run_to(&f, SIM_S(21));
+    remove_instance(&f, 30, "i1"); /* under way */
+    run_to(&f, SIM_S(25));
+    remove_instance(&f, 30, "i1"); /* after success */
+    run_to(&f, SIM_S(30));
+    assert_int_equal(test_count_deliveries(&f.rec,
+                                           MODEL_MSG_INSTANCE_REMOVED),
+                     2);
+    assert_int_equal(test_count_deliveries(&f.rec,
+                                           MODEL_MSG_INSTANCE_REMOVE_FAILED),
+                     0);
+    assert_int_equal(f.sim->instances[i1].state, MODEL_INST_REMOVED);
+    assert_int_equal(f.sim->pending_provider_requests, 0);
+    finish(&f);
+}
+
+/* Faults name vm-1 and vm-2 before the provider makes them. vm-1 is
+ * created at 5.001 s and boots until 6.001 s. */
+static void provider_faults_on_new_instance(void **state)
+{
+    fixture f;
+
+    (void)state;
+    setup(&f);
+    f.tc.faults[0] = (world_fault){
+        .kind = WORLD_FAULT_CRASH_INSTANCE, .at_us = SIM_MS(5500),
+        .until_us = SIM_TIME_MAX, .probability = 1.0, .instance = "vm-1"};
+    f.tc.faults[1] = (world_fault){
+        .kind = WORLD_FAULT_KILL_PROCESS, .at_us = SIM_S(1),
+        .until_us = SIM_TIME_MAX, .probability = 1.0, .instance = "vm-2",
+        .component = "dev"};
+    f.tc.faults[2] = (world_fault){
+        .kind = WORLD_FAULT_KILL_PROCESS, .at_us = SIM_S(16),
+        .until_us = SIM_TIME_MAX, .probability = 1.0, .instance = "vm-1",
+        .component = "dev"};
+    f.tc.config.fault_count = 3;
+    start(&f);
+    create(&f, 7);
+    run_to(&f, SIM_S(10));
+
+    /* Crashed while booting: no dfm_ready. vm-2 never existed. */
+    uint32_t vm1 = model_instance_find(f.sim, "vm-1");
+
+    assert_int_not_equal(vm1, MODEL_NONE);
+    assert_int_equal(f.sim->instances[vm1].state, MODEL_INST_CRASHED);
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_DFM_READY), 0);
+    assert_int_equal(f.sim->instance_count, 2);
+
+    /* Restarted, started, then its dev is killed. */
+    restart(&f, 8, "vm-1");
+    run_to(&f, SIM_S(15));
+    assert_int_equal(test_count_deliveries(&f.rec, MODEL_MSG_DFM_READY), 1);
+    f.ports.dfm.components_start(f.ports.dfm.ctx, "vm-1", 9, 1, NULL, 0);
+    run_to(&f, SIM_S(17));
+
+    const test_delivery *down =
+        test_find_delivery(&f.rec, MODEL_MSG_COMPONENT_DOWN, 0);
+
+    assert_non_null(down);
+    assert_int_equal(down->instance, vm1);
+    assert_int_equal(down->at_us, SIM_S(16) + 1000);
+    finish(&f);
+}
+
 static void provider_fault_rules(void **state)
 {
     fixture f;
@@ -358,6 +480,8 @@ int main(void)
         cmocka_unit_test(provider_create_is_idempotent),
         cmocka_unit_test(provider_timeout_never_answers),
         cmocka_unit_test(provider_remove_and_restart),
+        cmocka_unit_test(provider_restart_is_idempotent),
+        cmocka_unit_test(provider_faults_on_new_instance),
         cmocka_unit_test(provider_fault_rules),
         cmocka_unit_test(provider_delays_follow_distribution),
     };

@@ -1,6 +1,7 @@
 /* The world end to end with the real controller: one instance, constant
- * traffic, the controller's conversation in the message trace, and the same
- * seed giving the same trace byte for byte. */
+ * traffic, the controller's conversation in the message trace, the same
+ * seed giving the same trace byte for byte, the config checks and the
+ * totals by failure reason. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include "model_test_util.h"
 #include "policy.h"
 #include "world.h"
+#include "world_internal.h"
 
 typedef struct run_result {
     test_recorder rec;
@@ -156,6 +158,139 @@ static void world_rejects_bad_config(void **state)
     assert_non_null(strstr(err, "workers"));
 }
 
+/* Builds a world from tc and returns whether it was accepted; err gets
+ * the message. */
+static bool world_accepts(test_config *tc, char *err, size_t err_len)
+{
+    err[0] = '\0';
+
+    world *w = world_create(&tc->config, NULL, err, err_len);
+
+    world_destroy(w);
+    return w != NULL;
+}
+
+static void world_rejects_zero_nginx_times(void **state)
+{
+    test_config tc;
+    char err[512];
+
+    (void)state;
+    test_config_init(&tc);
+    tc.config.nginx.request_timeout_us = 0;
+    assert_false(world_accepts(&tc, err, sizeof(err)));
+    assert_non_null(strstr(err, "nginx.request_timeout_us must be > 0"));
+
+    test_config_init(&tc);
+    tc.config.nginx.drop_window_us = 0;
+    assert_false(world_accepts(&tc, err, sizeof(err)));
+    assert_non_null(strstr(err, "nginx.drop_window_us must be > 0"));
+}
+
+static void world_limits_dfm_sample_interval(void **state)
+{
+    static const sim_time_t rejected_us[] = {0, 1, 999};
+    test_config tc;
+    char err[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rejected_us) / sizeof(rejected_us[0]);
+         i++) {
+        test_config_init(&tc);
+        tc.config.dfm.sample_interval_us = rejected_us[i];
+        assert_false(world_accepts(&tc, err, sizeof(err)));
+        assert_non_null(strstr(err, "dfm.sample_interval_us"));
+    }
+    test_config_init(&tc);
+    tc.config.dfm.sample_interval_us = SIM_MS(1);
+    assert_true(world_accepts(&tc, err, sizeof(err)));
+}
+
+static void world_provider_instance_names(void **state)
+{
+    static const char *const future[] = {"vm-1", "vm-9", "vm-10",
+                                         "vm-4294967295"};
+    static const char *const not_future[] = {
+        "vm-", "vm-0", "vm-01", "vm-x", "vm-1x", "vm--1", "vm-4294967296",
+        "i1", "VM-1", ""};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(future) / sizeof(future[0]); i++)
+        assert_true(world_instance_name_is_future(future[i]));
+    for (size_t i = 0; i < sizeof(not_future) / sizeof(not_future[0]); i++)
+        assert_false(world_instance_name_is_future(not_future[i]));
+    assert_false(world_instance_name_is_future(NULL));
+}
+
+static void world_fault_instance_names(void **state)
+{
+    static const char *const accepted[] = {"i1", "vm-3"};
+    test_config tc;
+    char err[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+        test_config_init(&tc);
+        tc.faults[0] = (world_fault){
+            .kind = WORLD_FAULT_CRASH_INSTANCE, .at_us = SIM_S(1),
+            .probability = 1.0, .instance = accepted[i]};
+        tc.config.fault_count = 1;
+        assert_true(world_accepts(&tc, err, sizeof(err)));
+    }
+
+    test_config_init(&tc);
+    tc.faults[0] = (world_fault){
+        .kind = WORLD_FAULT_KILL_PROCESS, .at_us = SIM_S(1),
+        .probability = 1.0, .instance = "i9", .component = "dev"};
+    tc.config.fault_count = 1;
+    assert_false(world_accepts(&tc, err, sizeof(err)));
+    assert_non_null(strstr(err, "faults[0]"));
+    assert_non_null(strstr(err, "\"i9\""));
+}
+
+/* Every failure reason lands in exactly one of the disjoint named fields. */
+static void world_totals_add_up(void **state)
+{
+    test_config tc;
+    char err[512] = "";
+
+    (void)state;
+    test_config_init(&tc);
+
+    world *w = world_create(&tc.config, NULL, err, sizeof(err));
+
+    if (w == NULL)
+        fail_msg("world_create: %s", err);
+
+    model_tenant *tenant = &w->sim->tenants[0];
+
+    /* A distinct power of ten per reason shows which one went missing. */
+    uint64_t count = 1;
+
+    for (size_t r = 1; r < MODEL_FAIL_COUNT; r++) {
+        tenant->failed[r] = count;
+        count *= 10;
+    }
+
+    world_tenant_totals totals;
+
+    world_tenant_totals_at(w, 0, &totals);
+    assert_int_equal(totals.failed, (count - 1) / 9);
+    assert_int_equal(totals.failed_queue_full + totals.failed_process_dead +
+                         totals.failed_process_stopped +
+                         totals.failed_timeout + totals.failed_killed +
+                         totals.failed_no_route,
+                     totals.failed);
+    assert_int_equal(totals.failed_process_dead +
+                         totals.failed_process_stopped,
+                     totals.failed_process_down);
+    assert_int_equal(totals.failed_queue_full + totals.failed_process_down +
+                         totals.failed_timeout + totals.failed_killed +
+                         totals.failed_no_route,
+                     totals.failed);
+    world_destroy(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +298,11 @@ int main(void)
         cmocka_unit_test(world_same_seed_same_trace),
         cmocka_unit_test(world_totals_by_reason),
         cmocka_unit_test(world_rejects_bad_config),
+        cmocka_unit_test(world_rejects_zero_nginx_times),
+        cmocka_unit_test(world_limits_dfm_sample_interval),
+        cmocka_unit_test(world_provider_instance_names),
+        cmocka_unit_test(world_fault_instance_names),
+        cmocka_unit_test(world_totals_add_up),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

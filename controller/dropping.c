@@ -82,7 +82,9 @@ void lb_instance_fail(lb_controller *c, uint32_t slot, const char *reason)
     instance->restart_failures++;
 
     /* Its tenants stay on fallback routes, and an overloaded instance that
-     * carries them may move them elsewhere for good. */
+     * carries them may move them elsewhere for good.
+     * TODO: replace an instance that keeps failing with a new one, within
+     * instances_max, instead of only restarting it again. */
     lb_time_t wait_us = lb_restart_backoff_us(c, instance->restart_failures);
     instance->restart_retry_at_us = c->now_us + wait_us;
     lb_log(c, LB_LOG_ERROR, "decision",

@@ -124,6 +124,9 @@ struct lb_controller {
     size_t instance_cap;
     lb_tenant *tenants;
     size_t tenant_cap;
+    /* Lowest slot that may be free: every slot below it is used, so
+     * allocation does not rescan them. */
+    size_t tenant_free_hint;
     uint32_t *scratch;      /* tenant_cap entries for tenant lists */
     uint32_t *tenant_index; /* tenant id hash to slot, see tenant_index.c */
     size_t tenant_index_cap; /* a power of two */

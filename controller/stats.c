@@ -12,7 +12,8 @@
 
 /* Fewest failed requests, and no request that succeeded, in one statistics
  * interval that count an instance as dropping. A single failure of a quiet
- * tenant is not enough to restart an instance. */
+ * tenant is not enough to restart an instance.
+ * NOTE: 3 is a judgment, not a measured rate; it is not a policy parameter. */
 #define LB_LIVENESS_ERRORS_MIN 3
 
 bool lb_tenant_on(const lb_controller *c, uint32_t tenant, uint32_t slot)

@@ -32,11 +32,12 @@ static int lb_tenants_grow(lb_controller *c)
 
 uint32_t lb_tenant_alloc(lb_controller *c, const char *id)
 {
-    size_t slot = 0;
+    size_t slot = c->tenant_free_hint;
 
     while (slot < c->tenant_cap && c->tenants[slot].used) {
         slot++;
     }
+    c->tenant_free_hint = slot + 1;
     if (slot == c->tenant_cap && lb_tenants_grow(c) != 0) {
         return LB_NONE;
     }
@@ -223,6 +224,9 @@ void lb_on_tenant_removed(lb_controller *controller, const char *tenant)
     }
     lb_tenant_index_remove(c, slot);
     memset(removed, 0, sizeof *removed);
+    if (slot < c->tenant_free_hint) {
+        c->tenant_free_hint = slot;
+    }
     if (home != LB_NONE) {
         lb_routes_change(c);
         if (c->instances[home].state == LB_INSTANCE_DRAINING) {

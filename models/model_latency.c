@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model_assert.h"
 
@@ -20,7 +21,8 @@ void model_latency_init(model_latency_hist *lh, double growth)
         ranges[i] = pow(growth, (double)(i - 1));
     gsl_histogram_set_ranges(lh->hist, ranges, bins + 1);
     free(ranges);
-    lh->bins = lh->hist->bin;
+    lh->counts = calloc(bins, sizeof(*lh->counts));
+    MODEL_ASSERT(lh->counts != NULL); /* out of memory */
     lh->bin_count = lh->hist->n;
     lh->log_growth = log(growth);
     lh->inv_log_growth = 1.0 / lh->log_growth;
@@ -30,8 +32,9 @@ void model_latency_deinit(model_latency_hist *lh)
 {
     if (lh->hist != NULL)
         gsl_histogram_free(lh->hist);
+    free(lh->counts);
     lh->hist = NULL;
-    lh->bins = NULL;
+    lh->counts = NULL;
     lh->bin_count = 0;
 }
 
@@ -52,8 +55,19 @@ void model_latency_add(model_latency_hist *lh, double latency_us)
     model_latency_add_ln(lh, latency_us >= 1.0 ? log(latency_us) : -1.0);
 }
 
-double model_latency_quantile(const model_latency_hist *lh, double q)
+/* Moves the pending counts into the histogram's bins. */
+static void latency_flush(model_latency_hist *lh)
 {
+    for (size_t i = 0; i < lh->bin_count; i++) {
+        lh->hist->bin[i] += (double)lh->counts[i];
+        lh->counts[i] = 0;
+    }
+}
+
+double model_latency_quantile(model_latency_hist *lh, double q)
+{
+    latency_flush(lh);
+
     double total = gsl_histogram_sum(lh->hist);
     double seen = 0;
 
@@ -67,12 +81,14 @@ double model_latency_quantile(const model_latency_hist *lh, double q)
     return lh->hist->range[lh->hist->n];
 }
 
-double model_latency_count(const model_latency_hist *lh)
+double model_latency_count(model_latency_hist *lh)
 {
+    latency_flush(lh);
     return gsl_histogram_sum(lh->hist);
 }
 
 void model_latency_reset(model_latency_hist *lh)
 {
+    memset(lh->counts, 0, lh->bin_count * sizeof(*lh->counts));
     gsl_histogram_reset(lh->hist);
 }

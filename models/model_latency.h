@@ -18,9 +18,12 @@
 
 #define MODEL_LATENCY_MAX_US 1e10
 
+/* Values are counted in 32-bit counters, half the cache footprint of the
+ * histogram's doubles, and moved into the histogram when it is read or
+ * when a counter would overflow, so every count stays exact. */
 typedef struct model_latency_hist {
     gsl_histogram *hist;
-    double *bins;     /* hist->bin, kept here to save a load per value */
+    uint32_t *counts; /* not yet in hist->bin */
     size_t bin_count; /* hist->n */
     double log_growth;
     double inv_log_growth; /* 1 / log_growth */
@@ -59,16 +62,19 @@ static inline size_t model_latency_bin_ln(const model_latency_hist *lh,
 /* Adds a value given as its natural logarithm (negative for values below
  * 1 us), so that one log serves several histograms. Inline: it runs once
  * or twice per request. */
-static inline void model_latency_add_ln(model_latency_hist *lh,
-                                        double ln_latency_us)
-{
-    lh->bins[model_latency_bin_ln(lh, ln_latency_us)] += 1.0;
-}
-
 /* Adds a value to a bin found beforehand (see model_latency_bin_table). */
 static inline void model_latency_add_bin(model_latency_hist *lh, size_t bin)
 {
-    lh->bins[bin] += 1.0;
+    if (++lh->counts[bin] == UINT32_MAX) {
+        lh->hist->bin[bin] += (double)UINT32_MAX;
+        lh->counts[bin] = 0;
+    }
+}
+
+static inline void model_latency_add_ln(model_latency_hist *lh,
+                                        double ln_latency_us)
+{
+    model_latency_add_bin(lh, model_latency_bin_ln(lh, ln_latency_us));
 }
 
 /* Fills bin_of_us[v], for each whole value v below len microseconds, with
@@ -78,10 +84,10 @@ void model_latency_bin_table(const model_latency_hist *lh,
                              uint16_t *bin_of_us, size_t len);
 
 /* Returns the q-quantile (0 < q <= 1) of the values added, 0 when none. */
-double model_latency_quantile(const model_latency_hist *lh, double q);
+double model_latency_quantile(model_latency_hist *lh, double q);
 
 /* Number of values added. */
-double model_latency_count(const model_latency_hist *lh);
+double model_latency_count(model_latency_hist *lh);
 
 void model_latency_reset(model_latency_hist *lh);
 

@@ -8,8 +8,9 @@
  *   does not run a component its requests use. It is reported when this
  *   lasts longer than the grace time while another instance runs that
  *   component. since_us in the report is the first check that saw it.
- * - instances_within_bounds: the instances not removed are fewer than the
- *   policy's instances_min or more than its instances_max.
+ * - instances_within_bounds: the instances not removed are more than the
+ *   policy's instances_max, or fewer than its instances_min for longer than
+ *   the grace time.
  * no_request_after_stop is checked by NGINX as it routes each request. */
 #include <inttypes.h>
 #include <math.h>
@@ -203,6 +204,22 @@ static void check_tenant(model_sim *sim, uint32_t t, const bool *available)
     }
 }
 
+/* Whether the count has been below instances_min for longer than the grace
+ * time. Being below it briefly is normal: at start, or after an instance
+ * failed, the controller needs a create and a boot to get back up. */
+static bool bounds_below_min_too_long(model_sim *sim, uint32_t count)
+{
+    sim_time_t now = sim_engine_now(sim->engine);
+
+    if (count >= sim->instances_min) {
+        sim->below_min_since_us = -1;
+        return false;
+    }
+    if (sim->below_min_since_us < 0)
+        sim->below_min_since_us = now;
+    return now - sim->below_min_since_us >= sim->invariant_grace_us;
+}
+
 static void check_bounds(model_sim *sim)
 {
     uint32_t count = 0;
@@ -212,7 +229,8 @@ static void check_bounds(model_sim *sim)
     for (uint32_t i = 0; i < sim->instance_count; i++)
         count += sim->instances[i].state != MODEL_INST_REMOVED;
 
-    bool outside = count < sim->instances_min || count > sim->instances_max;
+    bool outside = count > sim->instances_max ||
+                   bounds_below_min_too_long(sim, count);
 
     if (outside && !sim->bounds_violating) {
         char detail[128];

@@ -191,7 +191,8 @@ typedef struct model_instance {
      * capacity / busy beyond it. work is the integral of that rate, so a
      * request started at work w with CPU c completes when work reaches
      * w + c. The heap orders requests by that value, and only the first
-     * needs an event. */
+     * has a completion time set, with an event of its own only while a
+     * process of the instance is stopping (see model_instance_sync). */
     double work;
     sim_time_t work_at_us;
     double rate;
@@ -199,7 +200,7 @@ typedef struct model_instance {
     model_work_entry *heap;
     size_t heap_cap;
     bool completion_pending;
-    bool completion_lazy; /* pending without an event: see model_instance_sync */
+    bool completion_lazy; /* pending without an event */
     sim_event_id completion_event;
     sim_time_t completion_at_us;
 
@@ -416,6 +417,9 @@ struct model_sim {
     uint32_t instances_max;
     bool bounds_known;
     bool bounds_violating;
+    /* Start of the current stretch below instances_min, or -1 when the
+     * count is not below it. */
+    sim_time_t below_min_since_us;
 };
 
 /* ---- model_sim.c: building and tables ---------------------------------- */

@@ -460,6 +460,7 @@ model_sim *model_sim_create(const world_config *config,
         return NULL;
     }
     sim->now_override_us = -1;
+    sim->below_min_since_us = -1;
     sim->engine = sim_engine_create();
     if (sim->engine == NULL) {
         free(sim);

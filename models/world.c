@@ -145,7 +145,9 @@ void world_tenant_totals_at(const world *w, size_t index,
 {
     MODEL_ASSERT(index < w->sim->tenant_count);
 
-    const model_tenant *t = &w->sim->tenants[index];
+    /* Not const: reading the latency histogram moves its pending counts
+     * into its bins. */
+    model_tenant *t = &w->sim->tenants[index];
     uint64_t failed = 0;
 
     for (size_t r = 1; r < MODEL_FAIL_COUNT; r++)

@@ -73,9 +73,17 @@ static int sim_load_fault_instance(sim_loader *loader,
             return 0;
         }
     }
+
+    /* Instances that the Provider creates during the run are named vm-1,
+     * vm-2, ... in order; a fault on one that does not exist at its time
+     * is skipped and logged. */
+    if (rc == 0 && world_instance_name_is_future(*out)) {
+        return 0;
+    }
     if (rc == 0) {
         rc = sim_yaml_fail(&loader->y, node, key,
-                           "expected an instance of topology.instances, got "
+                           "expected an instance of topology.instances or "
+                           "a name the Provider gives (vm-<n>), got "
                            "unknown instance '%s'",
                            *out);
     }

@@ -1,7 +1,7 @@
 /* The last step of a load: the scenario's world is built once and torn down
  * without running, so that validate and run reject the same files. The
  * loader checks what it can itself, with precise messages. A rule that only
- * the world knows still stops the load, placed at the key that its message
+ * the world checks still stops the load, placed at the key that its message
  * names. */
 #include <errno.h>
 #include <stdio.h>
@@ -82,7 +82,7 @@ static const yaml_node_t *sim_world_tenant_node(sim_loader *loader,
 }
 
 /* Finds the node and key that a world error names; the root when it names
- * none that the loader knows. NOTE: the loader rejects every case known to
+ * no key of the scenario file. NOTE: the loader rejects every case known to
  * fail in world_create first, so no test reaches this mapping. */
 static const yaml_node_t *sim_world_error_node(sim_loader *loader,
                                                const char *err, char *key,

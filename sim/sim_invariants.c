@@ -97,8 +97,9 @@ static bool sim_request_answered(const sim_record *record, size_t index,
     return false;
 }
 
-/* Whether the controller logged a timeout or a give-up of the request:
- * an event naming "timeout", "timed_out" or "given_up" with fields
+/* Whether the controller closed the request other than by a reply: an
+ * event naming "timeout", "timed_out", "given_up" or "closed" (for example
+ * request_closed with reason=cancelled, superseded or adopted) with fields
  * request=<kind> and id=<id> (version=<id> for routing tables). */
 static bool sim_request_timed_out(const sim_record *record,
                                   const sim_msg *request)
@@ -118,7 +119,8 @@ static bool sim_request_timed_out(const sim_record *record,
         if (entry->at_us < request->at_us ||
             (strstr(entry->event, "timeout") == NULL &&
              strstr(entry->event, "timed_out") == NULL &&
-             strstr(entry->event, "given_up") == NULL)) {
+             strstr(entry->event, "given_up") == NULL &&
+             strstr(entry->event, "closed") == NULL)) {
             continue;
         }
         if (sim_fields_get(entry->fields, "request", value, sizeof(value)) ==

@@ -133,8 +133,10 @@ int sim_out_tenants_csv(FILE *out, const sim_run_result *run)
 {
     const sim_record *record = run->record;
 
-    fputs("tenant,requests,failed,failed_queue_full,failed_process_down,"
-          "failed_timeout,failed_killed,latency_mean_ms,latency_p99_ms\n",
+    /* The failed_* columns after failed are disjoint and add up to it. */
+    fputs("tenant,requests,failed,failed_queue_full,failed_process_dead,"
+          "failed_process_stopped,failed_timeout,failed_killed,"
+          "failed_no_route,latency_mean_ms,latency_p99_ms\n",
           out);
     for (size_t i = 0; i < record->tenant_count; i++) {
         const world_tenant_totals *t = &record->tenants[i];
@@ -142,9 +144,10 @@ int sim_out_tenants_csv(FILE *out, const sim_run_result *run)
         sim_out_csv_field(out, t->tenant);
         fprintf(out,
                 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-                ",%" PRIu64 ",%.3f,%.3f\n",
+                ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f\n",
                 t->requests, t->failed, t->failed_queue_full,
-                t->failed_process_down, t->failed_timeout, t->failed_killed,
+                t->failed_process_dead, t->failed_process_stopped,
+                t->failed_timeout, t->failed_killed, t->failed_no_route,
                 t->latency_mean_us / 1e3, t->latency_p99_us / 1e3);
     }
     return sim_out_status(out);

@@ -168,10 +168,16 @@ static void instance_bounds_reported_once(void **state)
     sim->bounds_known = true;
     sim->instances_min = 2;
     sim->instances_max = 4;
+    sim->invariant_grace_us = SIM_S(3);
     assert_int_equal(model_sim_start(sim), 0);
+
+    /* Below the minimum for less than the grace time is not reported. */
+    sim_engine_run_until(sim->engine, SIM_MS(3500));
+    assert_int_equal(rec.violations, 0);
+
     sim_engine_run_until(sim->engine, SIM_S(10));
 
-    const char *line[] = {"1000000 violation instances_within_bounds ",
+    const char *line[] = {"4000000 violation instances_within_bounds ",
                           "instances=1", "instances_min=2", NULL};
 
     assert_int_equal(rec.violations, 1);

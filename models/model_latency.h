@@ -43,10 +43,10 @@ static inline size_t model_latency_bin_ln(const model_latency_hist *lh,
 {
     size_t index = 0;
 
-    /* A product costs less than a quotient. It differs from the quotient by
-     * a few units in the last place, which moves the bin only when the
-     * quotient is within that of an integer: there the quotient decides,
-     * so every value lands in the bin the quotient gives. */
+    /* A product costs less than a quotient, and differs from it by a few
+     * units in the last place. That moves the bin only where the quotient
+     * is that close to an integer, so there the quotient decides, and
+     * every value lands in the bin the quotient gives. */
     if (ln_latency_us >= 0.0) {
         double q = ln_latency_us * lh->inv_log_growth;
         size_t whole = (size_t)q;

@@ -136,10 +136,10 @@ static void completion_cb(sim_engine *engine, void *ctx, uint64_t arg);
 
 /* A completion needs an event of its own only while a process of the
  * instance is stopping, because the end of its last request sends a
- * message at that moment. Otherwise nothing outside the instance sees a
- * completion until something reads the instance, and every reader first
- * runs the completions due (model_instance_sync), at their own times. This
- * saves one event per request. */
+ * message at that moment. Otherwise no other model reads a completion
+ * before it reads the instance, and every reader first runs the
+ * completions due (model_instance_sync), each at its own time. This saves
+ * one event per request. */
 static bool completion_needs_event(const model_sim *sim,
                                    const model_instance *inst)
 {
@@ -287,8 +287,8 @@ void model_instance_sync(model_sim *sim, uint32_t index)
     model_instance *inst = &sim->instances[index];
     sim_time_t now = model_now(sim);
 
-    /* Each round completes at least one request or moves time forward, so
-     * the requests on the workers and in the queues bound the rounds. */
+    /* Each round completes a request or sets a later completion time, and
+     * the loop ends at the first completion after now. */
     while (inst->completion_pending && inst->completion_lazy &&
            inst->completion_at_us <= now) {
         sim->now_override_us = inst->completion_at_us;

@@ -18,6 +18,15 @@ stats info_file using (components = strcol('components'), \
 n_instances = words(placement_instances)
 rows = top_tenants > 0 ? top_tenants : 1
 
+# The left margin fits the longest row label (tenant id and share), in
+# character widths, plus room for the axis label.
+label_chars = 10
+if (top_tenants > 0) {
+    stats rows_file using (strlen(strcol('label'))) nooutput
+    label_chars = STATS_max > label_chars ? STATS_max : label_chars
+}
+left_margin = label_chars + 5
+
 # The lower panel shows the other tenants once a routing table placed them.
 show_other = other_tenants > 0 && tables > 0
 other_max = 1
@@ -38,7 +47,7 @@ do for [fmt in formats] {
     set output output_file('placement', fmt)
     shown = other_tenants > 0 ? sprintf('the %d heaviest tenants by requests', top_tenants) : sprintf('all %d tenants, heaviest on top', top_tenants)
     set multiplot title sprintf('Tenant placement: %s; one stripe per component, top to bottom: %s', shown, components)
-    set lmargin 16
+    set lmargin left_margin
     set rmargin 22
     set key outside right top nobox title 'instance'
     set xrange [0:(end_s > 0 ? end_s : 1)]

@@ -61,8 +61,9 @@ int sim_load_empirical_file(sim_loader *loader, const yaml_node_t *node,
     return 0;
 }
 
-/* Adds the tenant of every row to the loader's tenants. Returns 0, -ENOMEM,
- * or -EINVAL with the reader's "<file>:<line>: <reason>" in reason. */
+/* Adds the tenant of every row to the loader's tenants and traced lists.
+ * Returns 0, -ENOMEM, or -EINVAL with the reader's
+ * "<file>:<line>: <reason>" in reason. */
 static int sim_trace_read_rows(sim_loader *loader, model_trace_reader *reader,
                                size_t *rows, char *reason, size_t reason_len)
 {
@@ -74,11 +75,12 @@ static int sim_trace_read_rows(sim_loader *loader, model_trace_reader *reader,
         const char *tenant;
 
         (*rows)++;
-        if (sim_name_list_has(&loader->tenants, row.tenant)) {
+        if (sim_name_list_has(&loader->traced, row.tenant)) {
             continue;
         }
         tenant = sim_pool_strdup(&loader->scenario->pool, row.tenant);
         if (tenant == NULL ||
+            sim_name_list_add(loader, &loader->traced, tenant) != 0 ||
             sim_name_list_add(loader, &loader->tenants, tenant) != 0) {
             return -ENOMEM;
         }

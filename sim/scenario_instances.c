@@ -44,6 +44,19 @@ static int sim_load_instance_components(sim_loader *loader,
     return rc;
 }
 
+/* Returns the tenant whose mix a tenant uses. The models give a trace clone
+ * its original's mix, and any other tenant its own. */
+static const char *sim_settings_tenant(const sim_loader *loader,
+                                       const char *tenant)
+{
+    size_t original;
+
+    if (sim_name_list_get(&loader->clones, tenant, &original)) {
+        return loader->traced.names[original];
+    }
+    return tenant;
+}
+
 /* A tenant is served by one initial instance, and that instance runs every
  * component the tenant's mix sends requests to. */
 static int sim_check_instance_tenant(sim_loader *loader,
@@ -69,7 +82,8 @@ static int sim_check_instance_tenant(sim_loader *loader,
                              "topology.instances[%zu] (%s) serves already",
                              tenant, index, config->instances[index].id);
     }
-    if (!sim_name_list_get(&loader->tenants, tenant, &index) ||
+    if (!sim_name_list_get(&loader->tenants,
+                           sim_settings_tenant(loader, tenant), &index) ||
         index >= config->tenant_count) {
         return 0;
     }
@@ -208,6 +222,103 @@ int sim_load_instances(sim_loader *loader, const yaml_node_t *topology)
                                    instances[i].id);
             }
         }
+    }
+    if (rc == 0) {
+        rc = sim_load_place_clones(loader);
+    }
+    return rc;
+}
+
+/* Returns the index of the instance that a clone starts on, or
+ * SIM_NAME_NO_VALUE when the file lists the clone itself or no initial
+ * instance serves its original. */
+static size_t sim_clone_instance(const sim_loader *loader, size_t clone)
+{
+    const char *original;
+    size_t instance;
+
+    if (sim_name_list_has(&loader->placed, loader->clones.names[clone])) {
+        return SIM_NAME_NO_VALUE;
+    }
+    original = loader->traced.names[loader->clones.values[clone]];
+    if (!sim_name_list_get(&loader->placed, original, &instance)) {
+        return SIM_NAME_NO_VALUE;
+    }
+    return instance;
+}
+
+/* The world's instances, which world_config declares const. They are
+ * writable, because sim_load_instances allocates them in the pool. */
+static world_instance_config *sim_instances(sim_loader *loader)
+{
+    return (world_instance_config *)loader->scenario->world.instances;
+}
+
+/* Copies each instance's tenant list into lists[i], with room for its
+ * added[i] clones and the NULL that ends it. */
+static int sim_grow_instance_tenants(sim_loader *loader, const size_t *added,
+                                     const char ***lists)
+{
+    const world_config *config = &loader->scenario->world;
+
+    for (size_t i = 0; i < config->instance_count; i++) {
+        world_instance_config *instance = &sim_instances(loader)[i];
+
+        if (added[i] == 0) {
+            continue;
+        }
+        lists[i] = sim_pool_calloc(&loader->scenario->pool,
+                                   instance->tenant_count + added[i] + 1,
+                                   sizeof(*lists[i]));
+        if (lists[i] == NULL) {
+            return -ENOMEM;
+        }
+        for (size_t t = 0; t < instance->tenant_count; t++) {
+            lists[i][t] = instance->tenants[t];
+        }
+        instance->tenants = lists[i];
+    }
+    return 0;
+}
+
+int sim_load_place_clones(sim_loader *loader)
+{
+    const world_config *config = &loader->scenario->world;
+    const sim_name_list *clones = &loader->clones;
+    sim_pool *pool = &loader->scenario->pool;
+    const char ***lists;
+    size_t *targets;
+    size_t *added;
+    int rc;
+
+    if (clones->count == 0) {
+        return 0;
+    }
+    targets = sim_pool_calloc(pool, clones->count, sizeof(*targets));
+    added = sim_pool_calloc(pool, config->instance_count, sizeof(*added));
+    lists = sim_pool_calloc(pool, config->instance_count, sizeof(*lists));
+    if (targets == NULL || added == NULL || lists == NULL) {
+        return -ENOMEM;
+    }
+
+    /* Decide every clone's instance before placing any, because placing a
+     * clone adds it to the placed list that the decision reads. */
+    for (size_t c = 0; c < clones->count; c++) {
+        targets[c] = sim_clone_instance(loader, c);
+        if (targets[c] != SIM_NAME_NO_VALUE) {
+            added[targets[c]]++;
+        }
+    }
+    rc = sim_grow_instance_tenants(loader, added, lists);
+
+    for (size_t c = 0; rc == 0 && c < clones->count; c++) {
+        size_t i = targets[c];
+
+        if (i == SIM_NAME_NO_VALUE) {
+            continue;
+        }
+        lists[i][sim_instances(loader)[i].tenant_count++] = clones->names[c];
+        rc = sim_name_list_put(loader, &loader->placed, clones->names[c], i);
     }
     return rc;
 }

@@ -39,6 +39,11 @@ typedef struct sim_loader {
      * tenants section is its index in world.tenants; a trace tenant has
      * SIM_NAME_NO_VALUE and a created one SIM_NAME_CREATED. */
     sim_name_list tenants;
+    /* Tenants that the trace names, in the order of their first row. */
+    sim_name_list traced;
+    /* Clone ids of trace tenants ("<id>-c<k>" for traffic.clones above 1),
+     * each with the index of its original in traced. */
+    sim_name_list clones;
     /* Tenants that an initial instance serves, with the instance's index. */
     sim_name_list placed;
     /* Tenants that a tenant_events remove has removed, with the event's
@@ -82,6 +87,10 @@ const char *sim_load_resolve_path(sim_loader *loader, const char *path);
 
 int sim_load_topology(sim_loader *loader, const yaml_node_t *node);
 int sim_load_instances(sim_loader *loader, const yaml_node_t *node);
+/* Places every clone that no initial instance lists on the instance that
+ * serves its original, after the instance's own tenants. Returns 0 or
+ * -ENOMEM. */
+int sim_load_place_clones(sim_loader *loader);
 int sim_load_tenants(sim_loader *loader, const yaml_node_t *node);
 int sim_load_tenant_settings(sim_loader *loader, const yaml_node_t *node,
                              const char *path, const char *const *allowed,
@@ -97,7 +106,8 @@ int sim_load_expect(sim_loader *loader, const yaml_node_t *node);
 int sim_load_metrics(sim_loader *loader, const yaml_node_t *node);
 
 /* Reads a whole trace CSV with the models' reader and adds its tenants to
- * the loader's tenant list. Returns 0, -ENOMEM, or -EINVAL with a message
+ * the loader's tenant list and, in the order of their first row, to its
+ * traced list. Returns 0, -ENOMEM, or -EINVAL with a message
  * placed at node and key that gives the file's line and reason. */
 int sim_load_trace_tenants(sim_loader *loader, const yaml_node_t *node,
                            const char *key, const char *path);

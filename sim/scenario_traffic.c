@@ -2,6 +2,7 @@
  * The loader reads the trace once (scenario_files.c), so that a missing or
  * malformed trace stops the load and its tenants can be named elsewhere. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,52 @@ static const char *const sim_traffic_keys[] = {
     "trace", "time_scale", "rate_scale", "clones", NULL,
 };
 static const char *const sim_traffic_required[] = {"trace", NULL};
+
+/* Returns whether the models clone a trace tenant. They replay the trace,
+ * and so clone, only tenants that the tenants section omits or gives
+ * pattern trace (models/model_traffic.c). */
+static bool sim_trace_tenant_cloned(const sim_loader *loader,
+                                    const char *id)
+{
+    const world_config *config = &loader->scenario->world;
+    size_t index;
+
+    if (!sim_name_list_get(&loader->tenants, id, &index) ||
+        index >= config->tenant_count) {
+        return true;
+    }
+    return config->tenants[index].pattern.kind == WORLD_PATTERN_NONE;
+}
+
+/* Adds the ids "<id>-c1" to "<id>-c<clones - 1>" of each cloned trace tenant
+ * to the tenants and clones lists, as the models name them, so that the
+ * rest of the file can name clones and placement can find them. */
+static int sim_add_clone_ids(sim_loader *loader, uint32_t clones)
+{
+    const sim_name_list *traced = &loader->traced;
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < traced->count; i++) {
+        if (!sim_trace_tenant_cloned(loader, traced->names[i])) {
+            continue;
+        }
+        for (uint32_t k = 1; rc == 0 && k < clones; k++) {
+            char id[LB_ID_LEN_MAX + 16];
+            const char *clone;
+
+            snprintf(id, sizeof(id), "%s-c%u", traced->names[i], k);
+            clone = sim_pool_strdup(&loader->scenario->pool, id);
+            if (clone == NULL) {
+                return -ENOMEM;
+            }
+            rc = sim_name_list_put(loader, &loader->clones, clone, i);
+            if (rc == 0) {
+                rc = sim_name_list_add(loader, &loader->tenants, clone);
+            }
+        }
+    }
+    return rc;
+}
 
 int sim_load_traffic(sim_loader *loader, const yaml_node_t *node)
 {
@@ -56,6 +103,9 @@ int sim_load_traffic(sim_loader *loader, const yaml_node_t *node)
     if (rc == 0) {
         rc = sim_load_trace_tenants(loader, sim_yaml_get(y, node, "trace"),
                                     "traffic.trace", trace->path);
+    }
+    if (rc == 0) {
+        rc = sim_add_clone_ids(loader, trace->clones);
     }
     loader->scenario->world.trace = trace;
     return rc;

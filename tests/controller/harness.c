@@ -138,3 +138,34 @@ void harness_stats_reply(harness *h, lb_request_id id, size_t count,
     lb_on_stats_reply(h->controller, &stats);
     free(rows);
 }
+
+static const char *const harness_tenants_1234[] = { "t1", "t2", "t3", "t4" };
+static const char *const harness_tenants_12[] = { "t1", "t2" };
+static const char *const harness_tenants_3[] = { "t3" };
+
+void harness_start_one_instance(harness *h)
+{
+    lb_instance_init instances[] = {
+        { "i1", "10.0.0.1:8080", DEV_DEP, 4, harness_tenants_1234 },
+    };
+    harness_start(h, instances, 1, ROUTES_I1_T1_T4);
+}
+
+void harness_start_two_instances(harness *h)
+{
+    lb_instance_init instances[] = {
+        { "i1", "10.0.0.1:8080", DEV_DEP, 2, harness_tenants_12 },
+        { "i2", "10.0.0.2:8080", DEV_DEP, 1, harness_tenants_3 },
+    };
+    harness_start(h, instances, 2, ROUTES_T1_T2_ON_I1_T3_ON_I2);
+}
+
+void harness_stats_reply_t1_heavy(harness *h, lb_request_id id)
+{
+    const char *tenants[] = { "t1", "t2", "t3", "t4", "t1", "t2" };
+    const char *instances[] = { "i1", "i1", "i1", "i1", "i1", "i1" };
+    const uint32_t components[] = { 0, 0, 0, 0, 1, 1 };
+    const uint64_t requests[] = { 500, 300, 100, 100, 50, 50 };
+
+    harness_stats_reply(h, id, 6, tenants, instances, components, requests);
+}

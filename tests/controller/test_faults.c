@@ -12,57 +12,19 @@
 
 #include "harness.h"
 
-#define ROUTES_I1_T1_T4                                                    \
-    "default=i1 routes=t1/dev=i1,t1/dep=i1,t2/dev=i1,t2/dep=i1,"           \
-    "t3/dev=i1,t3/dep=i1,t4/dev=i1,t4/dep=i1"
 #define ROUTES_T1_ON_I2                                                    \
     "default=i1 routes=t1/dev=i2,t1/dep=i2,t2/dev=i1,t2/dep=i1,"           \
     "t3/dev=i1,t3/dep=i1,t4/dev=i1,t4/dep=i1"
-#define ROUTES_T1_T2_ON_I1_T3_ON_I2                                        \
-    "default=i1 routes=t1/dev=i1,t1/dep=i1,t2/dev=i1,t2/dep=i1,"           \
-    "t3/dev=i2,t3/dep=i2"
-#define START_T1_ON_I2 "instance=i2 components=dev,dep tenants=t1"
-
-static const char *const tenants_1234[] = { "t1", "t2", "t3", "t4" };
-static const char *const tenants_12[] = { "t1", "t2" };
-static const char *const tenants_3[] = { "t3" };
-
-static void start_one_instance(harness *h)
-{
-    lb_instance_init instances[] = {
-        { "i1", "10.0.0.1:8080", DEV_DEP, 4, tenants_1234 },
-    };
-    harness_start(h, instances, 1, ROUTES_I1_T1_T4);
-}
-
-static void start_two_instances(harness *h)
-{
-    lb_instance_init instances[] = {
-        { "i1", "10.0.0.1:8080", DEV_DEP, 2, tenants_12 },
-        { "i2", "10.0.0.2:8080", DEV_DEP, 1, tenants_3 },
-    };
-    harness_start(h, instances, 2, ROUTES_T1_T2_ON_I1_T3_ON_I2);
-}
-
-static void reply_stats_t1_heavy(harness *h, lb_request_id id)
-{
-    const char *tenants[] = { "t1", "t2", "t3", "t4", "t1", "t2" };
-    const char *instances[] = { "i1", "i1", "i1", "i1", "i1", "i1" };
-    const uint32_t components[] = { 0, 0, 0, 0, 1, 1 };
-    const uint64_t requests[] = { 500, 300, 100, 100, 50, 50 };
-
-    harness_stats_reply(h, id, 6, tenants, instances, components, requests);
-}
 
 /* Runs scenario 2 on one instance up to the create request at 100 s and
  * returns its id. */
 static lb_request_id overload_until_create(harness *h)
 {
-    start_one_instance(h);
+    harness_start_one_instance(h);
     fake_advance_to(&h->world, S(100));
     harness_overload(h, "i1", 950, 700, 200);
     const fake_call *stats = fake_expect(&h->world, "stats_request", "");
-    reply_stats_t1_heavy(h, stats->id);
+    harness_stats_reply_t1_heavy(h, stats->id);
     const fake_call *create = fake_expect(&h->world, "instance_create",
                                           "type=standard");
     fake_expect_no_call(&h->world);
@@ -74,14 +36,14 @@ static void duplicated_replies_ignored(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(100));
 
     harness_overload(&h, "i1", 950, 700, 200);
     const fake_call *stats = fake_expect(&h.world, "stats_request", "");
     lb_request_id stats_id = stats->id;
-    reply_stats_t1_heavy(&h, stats_id);
-    reply_stats_t1_heavy(&h, stats_id);
+    harness_stats_reply_t1_heavy(&h, stats_id);
+    harness_stats_reply_t1_heavy(&h, stats_id);
     const fake_call *create = fake_expect(&h.world, "instance_create",
                                           "type=standard");
     lb_request_id create_id = create->id;
@@ -124,7 +86,7 @@ static void late_reply_after_retry_counts(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(100));
 
     harness_overload(&h, "i1", 950, 700, 200);
@@ -144,9 +106,9 @@ static void late_reply_after_retry_counts(void **state)
 
     /* The reply to the first send arrives late and counts. */
     fake_advance_to(&h.world, S(107));
-    reply_stats_t1_heavy(&h, stats_id);
+    harness_stats_reply_t1_heavy(&h, stats_id);
     fake_expect(&h.world, "instance_create", "type=standard");
-    reply_stats_t1_heavy(&h, stats_id);
+    harness_stats_reply_t1_heavy(&h, stats_id);
     fake_expect_no_call(&h.world);
     assert_int_equal(fake_count_logs(&h.world, "reply_duplicate",
                                      "reply=stats_reply"), 1);
@@ -158,7 +120,7 @@ static void stale_reply_ignored(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
 
     harness_stats_reply(&h, 999, 0, NULL, NULL, NULL, NULL);
     lb_on_components_started(h.controller, 998, "i1");
@@ -174,7 +136,7 @@ static void lost_routes_applied_resends_table(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_component_down(h.controller, "i1", 1);
@@ -199,7 +161,7 @@ static void lost_component_up_keeps_tenants_away(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_component_down(h.controller, "i1", 1);
@@ -225,7 +187,7 @@ static void duplicated_late_notifications_ignored(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(400));
 
     /* The same low-load report twice gives one statistics request. */
@@ -286,7 +248,7 @@ static void overload_during_scale_out_one_create(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(100));
 
     harness_overload(&h, "i1", 950, 700, 200);
@@ -295,7 +257,7 @@ static void overload_during_scale_out_one_create(void **state)
     harness_overload(&h, "i1", 960, 700, 200);
     fake_expect_no_call(&h.world);
 
-    reply_stats_t1_heavy(&h, stats_id);
+    harness_stats_reply_t1_heavy(&h, stats_id);
     const fake_call *create = fake_expect(&h.world, "instance_create",
                                           "type=standard");
     lb_request_id create_id = create->id;
@@ -343,7 +305,7 @@ static void create_failed_abandons_scale_out(void **state)
     fake_advance_to(&h.world, S(200));
     harness_overload(&h, "i1", 950, 700, 200);
     const fake_call *stats = fake_expect(&h.world, "stats_request", "");
-    reply_stats_t1_heavy(&h, stats->id);
+    harness_stats_reply_t1_heavy(&h, stats->id);
     const fake_call *create = fake_expect(&h.world, "instance_create",
                                           "type=standard");
     assert_true(create->id != create_id);
@@ -492,7 +454,7 @@ static void new_instance_never_ready_removed(void **state)
     fake_advance_to(&h.world, S(500));
     harness_overload(&h, "i1", 950, 700, 200);
     const fake_call *stats = fake_expect(&h.world, "stats_request", "");
-    reply_stats_t1_heavy(&h, stats->id);
+    harness_stats_reply_t1_heavy(&h, stats->id);
     fake_expect(&h.world, "instance_create", "type=standard");
     fake_expect_no_call(&h.world);
     harness_destroy(&h);
@@ -503,7 +465,7 @@ static void restarted_instance_crashes_while_booting(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_instance_dropping(h.controller, "i1", 50, S(10));
@@ -583,7 +545,7 @@ static void crash_while_starting_components(void **state)
 /* Drives scenario 3 up to the stop request at 401 s and returns its id. */
 static lb_request_id drain_until_stop(harness *h)
 {
-    start_two_instances(h);
+    harness_start_two_instances(h);
     fake_advance_to(&h->world, S(400));
     harness_low_load(h, "i2", 100);
     const fake_call *stats = fake_expect(&h->world, "stats_request", "");
@@ -656,7 +618,7 @@ static void routes_rejected_sent_again(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_component_down(h.controller, "i1", 1);
@@ -684,7 +646,7 @@ static void crash_loop_not_routed_back(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     const char *rerouted =
         "default=i1 routes=t1/dev=i1,t1/dep=i2,t2/dev=i1,t2/dep=i2,"
         "t3/dev=i2,t3/dep=i2";
@@ -721,7 +683,7 @@ static void low_load_last_instance_nothing(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(1000));
 
     harness_low_load(&h, "i1", 10);
@@ -822,7 +784,7 @@ static void send_failure_retried(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(100));
 
     /* The provider adapter cannot send at all: that counts as a timeout
@@ -830,7 +792,7 @@ static void send_failure_retried(void **state)
     harness_overload(&h, "i1", 950, 700, 200);
     const fake_call *stats = fake_expect(&h.world, "stats_request", "");
     h.world.send_result = -EIO;
-    reply_stats_t1_heavy(&h, stats->id);
+    harness_stats_reply_t1_heavy(&h, stats->id);
     const fake_call *create = fake_expect(&h.world, "instance_create",
                                           "type=standard");
     lb_request_id create_id = create->id;
@@ -850,7 +812,7 @@ static void tenant_waits_for_active_instance(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(10));
 
     /* The only instance restarts: no instance can take anything now. */
@@ -902,7 +864,7 @@ static void invalid_inputs_logged(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     char long_id[LB_ID_LEN_MAX + 2];
     memset(long_id, 'x', sizeof long_id - 1);
     long_id[sizeof long_id - 1] = '\0';

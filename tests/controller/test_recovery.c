@@ -17,15 +17,9 @@
 
 #include "harness.h"
 
-#define ROUTES_I1_T1_T4                                                    \
-    "default=i1 routes=t1/dev=i1,t1/dep=i1,t2/dev=i1,t2/dep=i1,"           \
-    "t3/dev=i1,t3/dep=i1,t4/dev=i1,t4/dep=i1"
 #define ROUTES_I1_RESTARTING                                               \
     "default=- routes=t1/dev=i1,t1/dep=i1,t2/dev=i1,t2/dep=i1,"            \
     "t3/dev=i1,t3/dep=i1,t4/dev=i1,t4/dep=i1"
-#define ROUTES_T1_T2_ON_I1_T3_ON_I2                                        \
-    "default=i1 routes=t1/dev=i1,t1/dep=i1,t2/dev=i1,t2/dep=i1,"           \
-    "t3/dev=i2,t3/dep=i2"
 #define ROUTES_ALL_ON_I2                                                   \
     "default=i2 routes=t1/dev=i2,t1/dep=i2,t2/dev=i2,t2/dep=i2,"           \
     "t3/dev=i2,t3/dep=i2"
@@ -35,34 +29,12 @@
 #define ROUTES_I1_DEP_DOWN                                                 \
     "default=i1 routes=t1/dev=i1,t1/dep=i2,t2/dev=i1,t2/dep=i2,"           \
     "t3/dev=i2,t3/dep=i2"
-#define START_T1_ON_I2 "instance=i2 components=dev,dep tenants=t1"
-
-static const char *const tenants_1234[] = { "t1", "t2", "t3", "t4" };
-static const char *const tenants_12[] = { "t1", "t2" };
-static const char *const tenants_3[] = { "t3" };
-
-static void start_one_instance(harness *h)
-{
-    lb_instance_init instances[] = {
-        { "i1", "10.0.0.1:8080", DEV_DEP, 4, tenants_1234 },
-    };
-    harness_start(h, instances, 1, ROUTES_I1_T1_T4);
-}
-
-static void start_two_instances(harness *h)
-{
-    lb_instance_init instances[] = {
-        { "i1", "10.0.0.1:8080", DEV_DEP, 2, tenants_12 },
-        { "i2", "10.0.0.2:8080", DEV_DEP, 1, tenants_3 },
-    };
-    harness_start(h, instances, 2, ROUTES_T1_T2_ON_I1_T3_ON_I2);
-}
 
 /* Runs scenario 2 on one instance up to the create request at 100 s, with
  * t1 chosen to move, and returns the create's id. */
 static lb_request_id overload_until_create(harness *h)
 {
-    start_one_instance(h);
+    harness_start_one_instance(h);
     fake_advance_to(&h->world, S(100));
     harness_overload(h, "i1", 950, 700, 200);
     const fake_call *stats = fake_expect(&h->world, "stats_request", "");
@@ -116,7 +88,7 @@ static void dropping_after_restart_no_loop(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_one_instance(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_instance_dropping(h.controller, "i1", 20, S(5));
@@ -230,7 +202,7 @@ static void quiet_crash_found_by_stats(void **state)
     harness h;
     harness_init(&h);
     h.policy.stats_interval_us = S(10);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
 
     /* Two failed requests and no success are not enough. */
     fake_advance_to(&h.world, S(10));
@@ -255,7 +227,7 @@ static void failover_table_not_held(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_component_down(h.controller, "i1", 1);
@@ -281,7 +253,7 @@ static void dropping_with_component_down_reroutes(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
     lb_on_component_down(h.controller, "i1", 0);
     fake_expect(&h.world, "routes_apply",
@@ -312,7 +284,7 @@ static void components_started_marks_up(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
     lb_on_component_down(h.controller, "i1", 1);
     fake_expect(&h.world, "routes_apply", ROUTES_I1_DEP_DOWN);
@@ -342,7 +314,7 @@ static void guests_of_failed_instance_movable(void **state)
     harness h;
     harness_init(&h);
     h.policy.retries_max = 0;
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_instance_dropping(h.controller, "i1", 20, S(5));
@@ -378,7 +350,7 @@ static void cancelled_request_logged_closed(void **state)
     (void)state;
     harness h;
     harness_init(&h);
-    start_two_instances(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_dfm_ready(h.controller, "i1");
@@ -437,8 +409,9 @@ static void instances_min_created_at_start(void **state)
     (void)state;
     harness h;
     static const char *const names[] = { "dev", "dep" };
+    static const char *const tenants[] = { "t1", "t2", "t3", "t4" };
     lb_instance_init instances[] = {
-        { "i1", "10.0.0.1:8080", DEV_DEP, 4, tenants_1234 },
+        { "i1", "10.0.0.1:8080", DEV_DEP, 4, tenants },
     };
 
     harness_init(&h);

@@ -11,52 +11,12 @@
 
 #include "harness.h"
 
-#define ROUTES_I1_T1_T4                                                    \
-    "default=i1 routes=t1/dev=i1,t1/dep=i1,t2/dev=i1,t2/dep=i1,"           \
-    "t3/dev=i1,t3/dep=i1,t4/dev=i1,t4/dep=i1"
-#define ROUTES_T1_T2_ON_I1_T3_ON_I2                                        \
-    "default=i1 routes=t1/dev=i1,t1/dep=i1,t2/dev=i1,t2/dep=i1,"           \
-    "t3/dev=i2,t3/dep=i2"
-
-static const char *const tenants_1234[] = { "t1", "t2", "t3", "t4" };
-static const char *const tenants_12[] = { "t1", "t2" };
-static const char *const tenants_3[] = { "t3" };
-
-static void start_one_instance(harness *h)
-{
-    lb_instance_init instances[] = {
-        { "i1", "10.0.0.1:8080", DEV_DEP, 4, tenants_1234 },
-    };
-    harness_init(h);
-    harness_start(h, instances, 1, ROUTES_I1_T1_T4);
-}
-
-static void start_two_instances(harness *h)
-{
-    lb_instance_init instances[] = {
-        { "i1", "10.0.0.1:8080", DEV_DEP, 2, tenants_12 },
-        { "i2", "10.0.0.2:8080", DEV_DEP, 1, tenants_3 },
-    };
-    harness_init(h);
-    harness_start(h, instances, 2, ROUTES_T1_T2_ON_I1_T3_ON_I2);
-}
-
-/* Statistics in which t1 makes half of dev's requests on i1. */
-static void reply_stats_t1_heavy(harness *h, lb_request_id id)
-{
-    const char *tenants[] = { "t1", "t2", "t3", "t4", "t1", "t2" };
-    const char *instances[] = { "i1", "i1", "i1", "i1", "i1", "i1" };
-    const uint32_t components[] = { 0, 0, 0, 0, 1, 1 };
-    const uint64_t requests[] = { 500, 300, 100, 100, 50, 50 };
-
-    harness_stats_reply(h, id, 6, tenants, instances, components, requests);
-}
-
 static void scenario2_overload_creates_instance(void **state)
 {
     (void)state;
     harness h;
-    start_one_instance(&h);
+    harness_init(&h);
+    harness_start_one_instance(&h);
     fake_advance_to(&h.world, S(100));
 
     /* DFM reports the overload, so the LB requests statistics from NGINX. */
@@ -66,7 +26,7 @@ static void scenario2_overload_creates_instance(void **state)
 
     /* t1's share is 350 of dev's 700 plus 100 of dep's 200: moving it alone
      * brings i1 from 950 to 500, under the target of 600. */
-    reply_stats_t1_heavy(&h, stats->id);
+    harness_stats_reply_t1_heavy(&h, stats->id);
     const fake_call *create = fake_expect(&h.world, "instance_create",
                                           "type=standard");
     fake_expect_no_call(&h.world);
@@ -153,7 +113,8 @@ static void scenario3_low_load_drains_and_removes(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(400));
 
     /* The LB first estimates every instance's load: i2's 100 permille over
@@ -212,7 +173,8 @@ static void low_load_without_headroom_nothing(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(400));
 
     /* i1's 200 requests at i2's cost (100 permille over 30 requests) come
@@ -233,7 +195,8 @@ static void scenario4_component_down_and_back(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     /* dep of i1 goes down: t1 and t2 use i2's dep meanwhile. */
@@ -262,7 +225,8 @@ static void scenario4_dev_down_moves_default(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     /* dev creates tenants, so the default route leaves i1 as well. */
@@ -278,7 +242,8 @@ static void scenario5_dropping_instance_restarted(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     /* NGINX reports i1 dropping requests: routes move first, then restart. */
@@ -348,7 +313,8 @@ static void steady_state_changes_nothing(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
 
     fake_advance_to(&h.world, S(3600));
     fake_expect_no_call(&h.world);
@@ -362,7 +328,8 @@ static void tenant_created_then_removed(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     /* DEV created t9 on i1, which has room: it stays there. */
@@ -394,7 +361,8 @@ static void routes_changes_merged_within_interval(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     lb_on_component_down(h.controller, "i1", 1);
@@ -424,7 +392,8 @@ static void tenant_created_on_full_instance(void **state)
 {
     (void)state;
     harness h;
-    start_two_instances(&h);
+    harness_init(&h);
+    harness_start_two_instances(&h);
     fake_advance_to(&h.world, S(10));
 
     /* i2 reports 950 permille; its only tenant cannot move, so nothing

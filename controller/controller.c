@@ -130,8 +130,10 @@ lb_controller *lb_controller_create(const lb_config *config,
 {
     char err[LB_ERR_LEN];
 
-    assert(config != NULL && ports != NULL);
-    assert(ports->clock.now != NULL && ports->clock.wake_at != NULL);
+    assert(config != NULL);
+    assert(ports != NULL);
+    assert(ports->clock.now != NULL);
+    assert(ports->clock.wake_at != NULL);
 
     lb_controller *c = calloc(1, sizeof *c);
     if (c == NULL) {

@@ -217,7 +217,9 @@ static int policy_set_text(lb_policy *policy, const policy_param *param,
 int lb_policy_set(lb_policy *policy, const char *name, const char *value,
                   char *err, size_t err_len)
 {
-    assert(policy != NULL && name != NULL && value != NULL);
+    assert(policy != NULL);
+    assert(name != NULL);
+    assert(value != NULL);
 
     const policy_param *param = policy_param_find(name);
     if (param == NULL) {
@@ -332,7 +334,8 @@ const char *lb_policy_param_description(size_t index)
 int lb_policy_format(const lb_policy *policy, size_t index, char *buf,
                      size_t buf_len)
 {
-    assert(policy != NULL && index < POLICY_PARAM_COUNT);
+    assert(policy != NULL);
+    assert(index < POLICY_PARAM_COUNT);
 
     const policy_param *param = &policy_params[index];
     const void *field = policy_field_const(policy, param);

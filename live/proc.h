@@ -45,7 +45,7 @@ int live_proc_running(void);
 void live_proc_cancel_all(void);
 
 /* Runs the loop until the child has been reported or stop_us passes; for
- * start-up steps that need the answer before anything else. */
+ * start-up steps that need the result before anything else. */
 int live_proc_run_sync(live_loop *loop, const char *const *argv,
                        int64_t timeout_us, live_proc_done_cb cb, void *ctx);
 

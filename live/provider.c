@@ -1,4 +1,4 @@
-/* The provider port: commands or HTTP, one JSON answer per request; see
+/* The provider port: commands or HTTP, one JSON reply per request; see
  * provider.h. */
 #include "provider.h"
 
@@ -29,7 +29,7 @@ static const char *const live_op_names[] = {
     [LIVE_OP_LIST] = "instance_list",
 };
 
-/* Where live_provider_list_now collects its answer. */
+/* Where live_provider_list_now collects its reply. */
 typedef struct live_list_sink {
     bool done;
     int result;
@@ -294,7 +294,7 @@ static int live_provider_listed(live_provider_call *call, const char *text,
     return 0;
 }
 
-/* Handles a successful answer; a malformed one counts as a failure. */
+/* Handles a successful reply. A malformed one counts as a failure. */
 static void live_provider_answered(live_provider_call *call, const char *text)
 {
     char err[400] = "";

@@ -44,7 +44,7 @@ typedef struct live_provider {
     live_registry *registry;
     live_dfm *dfm; /* to pass on a dfm_ready that came early */
     lb_controller *controller;
-    int running; /* requests not answered yet */
+    int running; /* requests with no reply yet */
 } live_provider;
 
 /* Port functions; ctx is the live_provider. */
@@ -57,7 +57,7 @@ int live_provider_instance_restart(void *ctx, lb_request_id id,
 int live_provider_instance_list(void *ctx, lb_request_id id);
 
 /* Lists the instances before the controller exists, running the loop until
- * the answer comes. On success *instances (free with
+ * the reply comes. On success *instances (free with
  * live_provider_list_free) and *count are set. Returns 0 or a negative
  * errno value with a message in err. */
 int live_provider_list_now(live_provider *provider,
@@ -65,7 +65,7 @@ int live_provider_list_now(live_provider *provider,
                            char *err, size_t err_len);
 void live_provider_list_free(lb_instance_info *instances, size_t count);
 
-/* Parses a list answer {"instances": [{"id": ..., "address": ...}]}.
+/* Parses a list reply {"instances": [{"id": ..., "address": ...}]}.
  * Returns 0 or -EINVAL with a message in err. */
 int live_provider_list_parse(const char *text, lb_instance_info **instances,
                              size_t *count, char *err, size_t err_len);

@@ -147,7 +147,7 @@ typedef enum world_fault_kind {
 /* A fault acts at at_us (or from at_us until until_us for rules), with
  * probability applying per matching message or request. A kill or crash
  * happens at at_us with that probability. Its instance is an initial one
- * or a name the Provider gives ("vm-<n>"); when that instance does not
+ * or a name the Provider gives ("vm-<n>"). When that instance does not
  * exist at at_us, or is not running, the fault does nothing and logs
  * fault_skipped. A crash acts on a booting instance too. until_us 0 means
  * no end. NULL match fields match anything. A reorder rule keeps one
